@@ -1,0 +1,211 @@
+"""Waiting for all the jobs of a set at once: one list request per poll, results fetched in parallel.
+
+The predecessor waited on each job in turn, one status request per job and poll. Here each poll is one paged
+list request filtered on the set's tag, whatever the number of jobs; a job seen finished has its result
+fetched at once by a small pool while the others keep running; a lost connection is retried until the timeout
+(the service may be restarting) and shown on the progress bar.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from ibmq_widgets.exceptions import (
+    IBMQConnectionError,
+    IBMQJobFailureError,
+    IBMQJobManagerTimeoutError,
+    IBMQServerError,
+)
+
+from .managed_job import ManagedJob
+from .progress import Progress
+
+__all__ = ["POLL_MAX", "POLL_MIN", "ResultCollector", "progress_label"]
+
+POLL_MIN = 0.25  # seconds between polls while things change, growing to POLL_MAX while nothing does
+POLL_MAX = 3.0
+FETCH_WORKERS = 4
+_TRANSIENT = (IBMQConnectionError, IBMQServerError)
+
+
+def progress_label(managed_jobs: Sequence[ManagedJob]) -> str:
+    """A short summary for the progress bar: "2 running, 3 queued, 1 waiting for a slot"."""
+    counts = Counter(mjob.state_label() for mjob in managed_jobs)
+    parts = []
+    for label, text in (
+        ("RUNNING", "running"),
+        ("QUEUED", "queued"),
+        ("waiting for a slot", "waiting for a slot"),
+        ("submitting", "submitting"),
+        ("ERROR", "failed"),
+        ("CANCELLED", "cancelled"),
+        ("submission failed", "not submitted"),
+    ):
+        if counts.get(label):
+            parts.append(f"{counts[label]} {text}")
+    return ", ".join(parts)
+
+
+class ResultCollector:
+    """Brings in the results of every job of a set.
+
+    Parameters
+    ----------
+    managed_jobs : sequence of ManagedJob
+        The set's jobs; their state and results are filled in.
+    list_jobs : callable
+        ``list_jobs() -> dict[job id, IBMQJob]``: one paged list request for the set's jobs.
+    progress : Progress
+        Where to show how far it got.
+    submitter : Submitter, optional
+        The set's submitter while it still submits: told when a job frees a slot, waited for.
+    """
+
+    def __init__(
+        self,
+        managed_jobs: Sequence[ManagedJob],
+        list_jobs: Callable[[], dict[str, Any]],
+        progress: Progress,
+        submitter: Any = None,
+    ) -> None:
+        self._jobs = list(managed_jobs)
+        self._list_jobs = list_jobs
+        self._progress = progress
+        self._submitter = submitter
+        self._fetches: dict[int, Future] = {}
+        self._connection_note = ""
+
+    def collect(self, timeout: float | None = None, wait: float | None = None) -> None:
+        """Wait until every job is final and every successful job's result is fetched.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait in all; None waits as long as it takes.
+        wait : float, optional
+            Fixed seconds between polls; None adapts between POLL_MIN and POLL_MAX.
+
+        Raises
+        ------
+        IBMQJobManagerTimeoutError
+            If the timeout passes first; what arrived so far is kept, so calling again goes on from there.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        interval = wait if wait is not None else POLL_MIN
+        with ThreadPoolExecutor(max_workers=FETCH_WORKERS, thread_name_prefix="ibmq-jobset-fetch") as pool:
+            try:
+                while True:
+                    self._schedule_fetches(pool)
+                    self._show()
+                    if self._finished():
+                        return
+                    changed = self._poll()
+                    self._schedule_fetches(pool)
+                    self._show()
+                    if self._finished():
+                        return
+                    if deadline is not None and time.monotonic() >= deadline:
+                        raise IBMQJobManagerTimeoutError(self._timeout_message(timeout))
+                    pause = (
+                        interval if deadline is None else min(interval, max(deadline - time.monotonic(), 0))
+                    )
+                    time.sleep(pause)
+                    if wait is None:
+                        interval = POLL_MIN if changed else min(interval * 1.5, POLL_MAX)
+            finally:
+                for future in self._fetches.values():
+                    future.cancel()
+
+    # --- one poll -------------------------------------------------------------------------------------------
+    def _poll(self) -> bool:
+        """One list request; returns whether any job changed state."""
+        watched = [mjob for mjob in self._jobs if mjob.job is not None and not mjob.in_final_state()]
+        if not watched:
+            return False
+        try:
+            listed = self._list_jobs()
+        except _TRANSIENT as exc:
+            self._connection_note = f"connection lost ({type(exc).__name__}), retrying"
+            return False
+        self._connection_note = ""
+        changed = False
+        for mjob in watched:
+            found = listed.get(mjob.job_id())
+            if found is None:
+                continue  # listed later (a list can lag a submission)
+            before = mjob.state_label()
+            mjob.update_from_listing(found)
+            if mjob.state_label() != before:
+                changed = True
+            if mjob.in_final_state() and self._submitter is not None:
+                self._submitter.slot_freed()
+        return changed
+
+    def _schedule_fetches(self, pool: ThreadPoolExecutor) -> None:
+        for mjob in self._jobs:
+            failed = mjob.state_label() in ("ERROR", "CANCELLED")
+            if mjob.job is not None and mjob.result_error is None and failed:
+                mjob.result_error = mjob.job.error_message() or f"job was {mjob.state_label().lower()}"
+            if (
+                mjob.job is not None
+                and mjob.result_data is None
+                and mjob.result_error is None
+                and mjob.state_label() == "DONE"
+            ):
+                future = self._fetches.get(mjob.index)
+                if future is None or (future.done() and future.result() is False):
+                    self._fetches[mjob.index] = pool.submit(self._fetch, mjob)
+
+    @staticmethod
+    def _fetch(mjob: ManagedJob) -> bool:
+        """Fetch one job's result; False when it should be tried again (the connection was lost)."""
+        try:
+            mjob.result_data = mjob.job.result()
+        except _TRANSIENT:
+            time.sleep(0.5)
+            return False
+        except IBMQJobFailureError as exc:
+            mjob.result_error = str(exc)
+        except Exception as exc:  # a result that cannot be read is that job's failure, not the set's
+            mjob.result_error = f"its result could not be read: {type(exc).__name__}: {exc}"
+        return True
+
+    # --- state ----------------------------------------------------------------------------------------------
+    def _finished(self) -> bool:
+        if self._submitter is not None and not self._submitter.done():
+            return False
+        for mjob in self._jobs:
+            if not mjob.in_final_state():
+                return False
+            if mjob.job is not None and mjob.result_data is None and mjob.result_error is None:
+                return False
+        return True
+
+    def done_count(self) -> int:
+        """Jobs that are over: result fetched, failed, cancelled or never submitted."""
+        return sum(
+            1
+            for mjob in self._jobs
+            if mjob.in_final_state() and (mjob.result_data is not None or mjob.error_message() is not None)
+        )
+
+    def _show(self) -> None:
+        label = progress_label(self._jobs)
+        if self._connection_note:
+            label = f"{label}; {self._connection_note}" if label else self._connection_note
+        self._progress.update(self.done_count(), len(self._jobs), label)
+
+    def _timeout_message(self, timeout: float | None) -> str:
+        waiting = [mjob for mjob in self._jobs if not mjob.in_final_state() or mjob.result_data is None]
+        waiting = [mjob for mjob in waiting if mjob.error_message() is None]
+        listed = ", ".join(f"job {mjob.index} ({mjob.state_label()})" for mjob in waiting[:5])
+        more = f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
+        return (
+            f"the job set's results did not all arrive within {timeout} s: "
+            f"{len(waiting)} of {len(self._jobs)} jobs still pending: {listed}{more}. "
+            "What arrived is kept; call results() again to keep waiting"
+        )

@@ -1,0 +1,220 @@
+"""Submitting the jobs of a set: concurrently, within the backend's job limit, never failing on a full limit.
+
+One pacer thread hands jobs, in order, to a small thread pool while the backend has free slots. When the limit
+is reached the waiting jobs show "waiting for a slot" and the pacer waits until a slot frees: it is told so
+when the set's own jobs finish (by whoever watches them) and otherwise asks the backend now and then. A
+job-limit error that races with another client puts the job back in the queue. Any other submission error
+marks that one job failed (``None`` in ``jobs()``) and the others go on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ibmq_widgets.exceptions import (
+    IBMQBackendJobLimitError,
+    IBMQConnectionError,
+    IBMQRateLimitError,
+    IBMQServerError,
+)
+
+from .managed_job import ManagedJob, SubmitState
+
+__all__ = ["Submitter"]
+
+MAX_WORKERS = 4
+SLOT_POLL_MIN = 0.5  # seconds between job-limit checks while waiting, growing to SLOT_POLL_MAX
+SLOT_POLL_MAX = 5.0
+TRANSIENT_RETRY_WINDOW = 120.0  # how long a lost connection may last before a submission counts as failed
+
+
+def _is_job_limit(exc: BaseException) -> bool:
+    if isinstance(exc, IBMQBackendJobLimitError):
+        return True
+    return isinstance(exc, IBMQRateLimitError) and getattr(exc, "code", None) == "job_limit_reached"
+
+
+class Submitter:
+    """Submits a set's jobs in the background, paced by the backend's job limit.
+
+    Parameters
+    ----------
+    backend : IBMQBackend
+        Where the jobs go.
+    managed_jobs : list of ManagedJob
+        The set's jobs, each holding its experiments.
+    submit_one : callable
+        ``submit_one(managed_job) -> IBMQJob``: submits one job (``backend.run`` with its name and tags).
+    on_change : callable, optional
+        Called with no argument whenever a job changes state (for progress bars).
+    """
+
+    def __init__(
+        self,
+        backend: Any,
+        managed_jobs: list[ManagedJob],
+        submit_one: Callable[[ManagedJob], Any],
+        on_change: Callable[[], None] | None = None,
+        max_workers: int = MAX_WORKERS,
+    ) -> None:
+        self._backend = backend
+        self._jobs = managed_jobs
+        self._submit_one = submit_one
+        self._on_change = on_change or (lambda: None)
+        self._pool = ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(managed_jobs))))
+        self._queue: deque[ManagedJob] = deque(managed_jobs)
+        self._cond = threading.Condition()
+        self._slots: int | None = None  # free slots as we believe; None = the backend does not say
+        self._in_flight = 0
+        self._stopped = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._pace, name="ibmq-jobset-submitter", daemon=True)
+
+    # --- public ---------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start submitting."""
+        self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every job is submitted or failed; False on timeout."""
+        return self._done.wait(timeout)
+
+    def done(self) -> bool:
+        """Whether every job is submitted or failed."""
+        return self._done.is_set()
+
+    def slot_freed(self, count: int = 1) -> None:
+        """Tell the pacer that ``count`` of the set's jobs finished, so as many slots are free again."""
+        with self._cond:
+            if self._slots is not None:
+                self._slots += count
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        """Submit nothing more; jobs not yet submitted are marked cancelled."""
+        with self._cond:
+            self._stopped = True
+            for mjob in self._queue:
+                mjob.cancel()
+            self._queue.clear()
+            self._cond.notify_all()
+
+    # --- the pacer thread -----------------------------------------------------------------------------------
+    def _remaining(self) -> int | None:
+        try:
+            return self._backend.remaining_jobs_count()
+        except Exception:  # an unanswered limit query is not a reason to stop; submission will tell
+            return None
+
+    def _pace(self) -> None:
+        try:
+            remaining = self._remaining()
+            with self._cond:
+                self._slots = remaining
+            while True:
+                self._pace_loop()
+                with self._cond:
+                    # a submission in flight may come back refused by the job limit and need pacing again
+                    while self._in_flight and not self._queue:
+                        self._cond.wait()
+                    if self._stopped or not self._queue:
+                        break
+        finally:
+            self._pool.shutdown(wait=True)
+            self._done.set()
+            self._on_change()
+
+    def _pace_loop(self) -> None:
+        poll = SLOT_POLL_MIN
+        while True:
+            with self._cond:
+                while self._queue and self._queue[0].submit_state not in (
+                    SubmitState.PENDING,
+                    SubmitState.WAITING_FOR_SLOT,
+                ):
+                    self._queue.popleft()  # cancelled while queued
+                if self._stopped or not self._queue:
+                    return
+                if self._slots is not None and self._slots <= 0:
+                    for mjob in self._queue:
+                        mjob.set_waiting()
+                    self._on_change()
+                    notified = self._cond.wait(timeout=poll)
+                    if notified:
+                        poll = SLOT_POLL_MIN
+                        continue
+                    poll = min(poll * 2, SLOT_POLL_MAX)
+                    recheck = True
+                else:
+                    recheck = False
+                    mjob = self._queue.popleft()
+                    if self._slots is not None:
+                        self._slots -= 1
+                    self._in_flight += 1
+            if recheck:
+                # nobody told us a slot freed (another client's jobs, or nobody watches ours): ask the backend
+                remaining = self._remaining()
+                with self._cond:
+                    if remaining is not None:
+                        self._slots = max(remaining - self._in_flight, 0)
+                    elif self._slots is not None and self._slots <= 0:
+                        self._slots = 1  # the backend will not say: try one submission
+                continue
+            self._pool.submit(self._submit, mjob)
+
+    def _submit(self, mjob: ManagedJob) -> None:
+        try:
+            if not mjob.claim():
+                return
+            self._on_change()
+            deadline = time.monotonic() + TRANSIENT_RETRY_WINDOW
+            delay = 1.0
+            while True:
+                try:
+                    job = self._submit_one(mjob)
+                except Exception as exc:
+                    if _is_job_limit(exc):
+                        self._requeue(mjob)
+                        return
+                    if (
+                        isinstance(exc, (IBMQConnectionError, IBMQServerError))
+                        and time.monotonic() < deadline
+                    ):
+                        time.sleep(delay)  # the service may be restarting; submissions are idempotent per key
+                        delay = min(delay * 2, 10.0)
+                        continue
+                    mjob.set_failed(f"{type(exc).__name__}: {exc}")
+                    self._give_back_slot()
+                    return
+                mjob.set_submitted(job)
+                return
+        finally:
+            with self._cond:
+                self._in_flight -= 1
+                self._cond.notify_all()
+            with contextlib.suppress(Exception):
+                self._on_change()
+
+    def _requeue(self, mjob: ManagedJob) -> None:
+        with self._cond:
+            mjob.set_waiting()
+            # keep the set's order: the job goes back ahead of those that were behind it
+            self._queue.appendleft(mjob)
+            if len(self._queue) > 1:
+                ordered = sorted(self._queue, key=lambda item: item.index)
+                self._queue.clear()
+                self._queue.extend(ordered)
+            self._slots = 0
+            self._cond.notify_all()
+
+    def _give_back_slot(self) -> None:
+        with self._cond:
+            if self._slots is not None:
+                self._slots += 1
+            self._cond.notify_all()

@@ -1,0 +1,190 @@
+"""backend.run(): check the arguments, transpile what the device cannot run as is, submit one Sampler job."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from qiskit.circuit import QuantumCircuit
+
+from ibmq_widgets import exceptions as exc
+from ibmq_widgets import wire
+from ibmq_widgets.client import events
+from ibmq_widgets.client.job import IBMQJob
+from ibmq_widgets.client.session import RetryMode
+
+if TYPE_CHECKING:
+    from ibmq_widgets.client.backend import IBMQBackend
+
+__all__ = ["NAME_METADATA_KEY", "NAME_TAG_PREFIX", "prepare_circuits", "submit"]
+
+#: Where each circuit's name travels (the API echoes a circuit's metadata in its pub result).
+NAME_METADATA_KEY = "ibmq_widgets.name"
+#: The API has no job name; it travels as this tag.
+NAME_TAG_PREFIX = "name:"
+_RUN_OPTIONS = ("seed_simulator", "optimization_level", "seed_transpiler", "max_execution_time")
+
+
+def _as_circuit_list(circuits: Any) -> list[QuantumCircuit]:
+    if isinstance(circuits, QuantumCircuit):
+        return [circuits]
+    if isinstance(circuits, (list, tuple)) and all(isinstance(c, QuantumCircuit) for c in circuits):
+        if not circuits:
+            raise exc.IBMQBackendValueError("run() got an empty list of circuits; pass at least one")
+        return list(circuits)
+    raise exc.IBMQBackendValueError(
+        f"run() takes a QuantumCircuit or a list of them, not {type(circuits).__name__}; "
+        "Qobj and assemble() are gone from Qiskit, so pass the circuits themselves"
+    )
+
+
+def _check_arguments(
+    backend: IBMQBackend,
+    circuits: list[QuantumCircuit],
+    shots: Any,
+    job_name: Any,
+    job_tags: Any,
+    options: dict,
+) -> list[str]:
+    """Raise IBMQBackendValueError for anything the service would reject; return the job's tags."""
+    name = backend.name()
+    unknown = sorted(set(options) - set(_RUN_OPTIONS))
+    if unknown:
+        raise exc.IBMQBackendValueError(
+            f"run() got unknown options {unknown}; it takes shots, job_name, job_tags and "
+            f"{', '.join(_RUN_OPTIONS)}"
+        )
+    configuration = backend.configuration()
+    max_shots = int(getattr(configuration, "max_shots", 0) or 0)
+    if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
+        raise exc.IBMQBackendValueError(f"shots must be a positive integer, not {shots!r}")
+    if max_shots and shots > max_shots:
+        raise exc.IBMQBackendValueError(
+            f"shots={shots} is more than {name} allows ({max_shots}); ask for fewer"
+        )
+    max_experiments = int(getattr(configuration, "max_experiments", 0) or 0)
+    if max_experiments and len(circuits) > max_experiments:
+        raise exc.IBMQBackendValueError(
+            f"{len(circuits)} circuits are more than one job on {name} may hold ({max_experiments}); "
+            "split them, or let IBMQJobManager do it"
+        )
+    for circuit in circuits:
+        if circuit.num_qubits > configuration.n_qubits:
+            raise exc.IBMQBackendValueError(
+                f"circuit {circuit.name!r} needs {circuit.num_qubits} qubits but {name} has "
+                f"{configuration.n_qubits}; pick a bigger backend (provider.backends(min_num_qubits=...))"
+            )
+        if circuit.num_clbits == 0 or not any(i.operation.name == "measure" for i in circuit.data):
+            raise exc.IBMQBackendValueError(
+                f"circuit {circuit.name!r} measures nothing, so it would have no counts; "
+                "add measurements (e.g. circuit.measure_all())"
+            )
+    limit = options.get("max_execution_time")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit <= 0):
+        raise exc.IBMQBackendValueError(
+            f"max_execution_time must be a positive number of seconds, not {limit!r}"
+        )
+    if job_name is not None and (not isinstance(job_name, str) or not job_name):
+        raise exc.IBMQBackendValueError(f"job_name must be a non-empty string, not {job_name!r}")
+    tags = list(job_tags or [])
+    if isinstance(job_tags, str) or not all(isinstance(t, str) and t for t in tags):
+        raise exc.IBMQBackendValueError(f"job_tags must be a list of non-empty strings, not {job_tags!r}")
+    if any(t.startswith(NAME_TAG_PREFIX) for t in tags):
+        raise exc.IBMQBackendValueError(f"tags starting with {NAME_TAG_PREFIX!r} are reserved; use job_name=")
+    if job_name:
+        tags.insert(0, f"{NAME_TAG_PREFIX}{job_name}")
+    return tags
+
+
+def prepare_circuits(
+    backend: IBMQBackend, circuits: list[QuantumCircuit], options: dict
+) -> list[QuantumCircuit]:
+    """The circuits ready to send: each transpiled for the device unless it is ISA already, its original name
+    stored in its metadata under ``"ibmq_widgets.name"``.
+
+    Raises
+    ------
+    IBMQBackendValueError
+        If a circuit cannot be transpiled for the device.
+    """
+    target = backend.target
+    # Qiskit's Target is not safe to transpile against from several threads: for an all-to-all target each
+    # build_coupling_map() briefly stores a graph and drops it, so a concurrent transpile can fail. Transpiling
+    # holds the GIL anyway, so one lock per backend costs nothing; encoding and HTTP still overlap.
+    with backend.transpile_lock:
+        return [_prepared(backend, target, circuit, options) for circuit in circuits]
+
+
+def _prepared(backend: IBMQBackend, target: Any, circuit: QuantumCircuit, options: dict) -> QuantumCircuit:
+    from qiskit import transpile
+    from qiskit.transpiler.exceptions import TranspilerError
+    from qiskit_ibm_runtime.utils.utils import is_isa_circuit
+
+    original_name = circuit.name
+    if is_isa_circuit(circuit, target):  # a reason why not; "" when the device can run it as it is
+        try:
+            circuit = transpile(
+                circuit,
+                backend=backend,
+                optimization_level=options.get("optimization_level", 1),
+                seed_transpiler=options.get("seed_transpiler"),
+            )
+        except (TranspilerError, ValueError, TypeError) as error:
+            raise exc.IBMQBackendValueError(
+                f"circuit {original_name!r} cannot run on {backend.name()}: {error}"
+            ) from None
+    else:
+        circuit = circuit.copy()
+    circuit.name = original_name
+    circuit.metadata = {**(circuit.metadata or {}), NAME_METADATA_KEY: original_name}
+    return circuit
+
+
+def submit(
+    backend: IBMQBackend,
+    circuits: Any,
+    *,
+    shots: int,
+    job_name: str | None,
+    job_tags: Sequence[str] | None,
+    options: dict[str, Any],
+) -> IBMQJob:
+    """Check, prepare and POST one Sampler V2 job (one pub per circuit); emits ``events.job_submitted``."""
+    circuit_list = _as_circuit_list(circuits)
+    tags = _check_arguments(backend, circuit_list, shots, job_name, job_tags, options)
+    prepared = prepare_circuits(backend, circuit_list, options)
+    sampler_options: dict[str, Any] = {}
+    if options.get("seed_simulator") is not None:
+        sampler_options["simulator"] = {"seed_simulator": int(options["seed_simulator"])}
+    body = {
+        "program_id": "sampler",
+        "backend": backend.name(),
+        "params": wire.sampler_params([(c, None, shots) for c in prepared], sampler_options),
+        "tags": tags,
+    }
+    if options.get("max_execution_time") is not None:
+        body["cost"] = options["max_execution_time"]  # the API's per-job time limit, in seconds
+    provider = backend.provider()
+    response = provider.session.request(
+        "POST",
+        "/jobs",
+        data=wire.dumps(body),
+        headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+        retry=RetryMode.SUBMISSION,
+    )
+    answer = response.json()
+    job = IBMQJob(
+        provider,
+        {
+            "id": answer["id"],
+            "backend": answer.get("backend", backend.name()),
+            "state": {"status": "Queued"},
+            "tags": tags,
+            "ibmq_widgets": {"num_pubs": len(prepared)},
+        },
+        backend=backend,
+        circuit_names=[c.name for c in prepared],
+    )
+    events.job_submitted.emit(job)
+    return job

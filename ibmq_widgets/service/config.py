@@ -1,0 +1,333 @@
+"""The local service's data directory: API keys, instances, job limits, the lock and service.json.
+
+Layout (see docs/architecture.md)::
+
+    <data dir>/
+        api_key         0600, the default API key, made on first start
+        secret          0600, signs bearer tokens so they survive a restart
+        config.json     0600, instances and extra keys (defaults written on first start)
+        jobs.sqlite3    the job store (owned by store.py)
+        service.json    0600, {"url", "pid", "port", ...} while a service listens; never holds a key
+        service.lock    flock held while a service runs here, so two services never share one store
+
+config.json::
+
+    {
+      "account": "<32 hex>",
+      "instances": [
+        {"name": "ibm-q/open/main", "plan": "open", "crn": "crn:v1:...", "max_qubits": 27,
+         "backends": null, "job_limit": 5, "job_limits": {"ibm_fez": 2}},
+        ...
+      ],
+      "default_key_instances": null,
+      "api_keys": [{"key": "another-key", "instances": ["ibm-q/open/main"]}]
+    }
+
+``backends`` (a list of names) and ``max_qubits`` (devices wider than this are hidden; simulators are not)
+restrict what an instance may use; ``null`` means no restriction. ``default_key_instances`` limits the data
+directory's own key (``null``: every instance). Extra keys see only the instances they name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ibmq_widgets.exceptions import LocalServiceError
+
+try:  # POSIX only; elsewhere a second service on the same directory is not prevented
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = [
+    "DEFAULT_JOB_LIMIT",
+    "DataDirLock",
+    "InstanceConfig",
+    "ServiceConfig",
+    "default_data_dir",
+    "key_id",
+    "load_config",
+    "remove_service_json",
+    "write_service_json",
+]
+
+DEFAULT_JOB_LIMIT = 5
+OPEN_MAX_QUBITS = 27
+SIMULATOR_NAME = "ibmq_qasm_simulator"
+
+
+@dataclass(frozen=True)
+class InstanceConfig:
+    """One instance (hub/group/project) and what it may use."""
+
+    name: str
+    crn: str
+    plan: str = "premium"
+    backends: frozenset[str] | None = None
+    max_qubits: int | None = None
+    job_limit: int = DEFAULT_JOB_LIMIT
+    job_limits: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def hub(self) -> str:
+        return self.name.split("/")[0]
+
+    @property
+    def group(self) -> str:
+        return self.name.split("/")[1]
+
+    @property
+    def project(self) -> str:
+        return self.name.split("/")[2]
+
+    def may_use(self, backend: str, n_qubits: int, simulator: bool) -> bool:
+        """Whether this instance may see and run jobs on ``backend``."""
+        if self.backends is not None and backend not in self.backends:
+            return False
+        return simulator or self.max_qubits is None or n_qubits <= self.max_qubits
+
+    def limit_for(self, backend: str) -> int:
+        """Concurrent (queued + running) jobs this instance may have on ``backend``."""
+        return self.job_limits.get(backend, self.job_limit)
+
+    def describe(self) -> dict[str, Any]:
+        """The instance as GET /instances lists it."""
+        return {
+            "name": self.name,
+            "hub": self.hub,
+            "group": self.group,
+            "project": self.project,
+            "crn": self.crn,
+            "plan": self.plan,
+        }
+
+
+@dataclass
+class ServiceConfig:
+    """Everything read from a data directory. ``keys`` maps key id (never the key) to its instance names."""
+
+    data_dir: Path
+    api_key: str
+    instances: dict[str, InstanceConfig]
+    keys: dict[str, tuple[str, ...]]
+    secret: bytes
+
+    def instances_for_key(self, kid: str) -> list[InstanceConfig]:
+        """The instances a key id may use, in configuration order (empty for an unknown key)."""
+        names = self.keys.get(kid, ())
+        return [self.instances[name] for name in names if name in self.instances]
+
+    def instance_by_crn(self, crn: str) -> InstanceConfig | None:
+        for instance in self.instances.values():
+            if instance.crn == crn:
+                return instance
+        return None
+
+    def __repr__(self) -> str:  # never show keys or the secret
+        return f"ServiceConfig(data_dir={str(self.data_dir)!r}, instances={list(self.instances)!r})"
+
+
+def default_data_dir() -> Path:
+    """``$IBMQ_WIDGETS_DATA_DIR``, else ``<jupyter data dir>/ibmq_widgets``."""
+    env = os.environ.get("IBMQ_WIDGETS_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    from jupyter_core.paths import jupyter_data_dir
+
+    return Path(jupyter_data_dir()) / "ibmq_widgets"
+
+
+def key_id(api_key: str) -> str:
+    """A stable id for an API key that does not reveal it (tokens and logs carry this, never the key)."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:24]
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to a file only its owner can read, atomically."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def _read_or_create(path: Path, make: Any) -> str:
+    if path.exists():
+        os.chmod(path, 0o600)  # repair a file someone loosened
+        return path.read_text().strip()
+    value = make()
+    _write_private(path, value + "\n")
+    return value
+
+
+def _crn(account: str, name: str) -> str:
+    instance_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{account}/{name}")
+    return f"crn:v1:bluemix:public:quantum-computing:us-east:a/{account}:{instance_id}::"
+
+
+def _default_config() -> dict[str, Any]:
+    account = secrets.token_hex(16)
+    return {
+        "account": account,
+        "instances": [
+            {"name": "ibm-q/open/main", "plan": "open", "crn": _crn(account, "ibm-q/open/main"),
+             "max_qubits": OPEN_MAX_QUBITS, "backends": None, "job_limit": DEFAULT_JOB_LIMIT,
+             "job_limits": {}},
+            {"name": "ibm-q-network/research/main", "plan": "premium",
+             "crn": _crn(account, "ibm-q-network/research/main"), "max_qubits": None, "backends": None,
+             "job_limit": DEFAULT_JOB_LIMIT, "job_limits": {}},
+        ],
+        "default_key_instances": None,
+        "api_keys": [],
+    }  # fmt: skip
+
+
+def _bad(path: Path, message: str) -> LocalServiceError:
+    return LocalServiceError(f"{path}: {message}; fix or delete the file (defaults are written again)")
+
+
+def _parse_instance(path: Path, account: str, raw: Any) -> InstanceConfig:
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or raw["name"].count("/") != 2:
+        raise _bad(path, f"each instance needs a 'name' of the form hub/group/project, got {raw!r}")
+    backends = raw.get("backends")
+    if backends is not None and not (
+        isinstance(backends, list) and all(isinstance(b, str) for b in backends)
+    ):
+        raise _bad(path, f"instance {raw['name']}: 'backends' must be a list of names or null")
+    max_qubits = raw.get("max_qubits")
+    if max_qubits is not None and (not isinstance(max_qubits, int) or max_qubits < 1):
+        raise _bad(path, f"instance {raw['name']}: 'max_qubits' must be a positive integer or null")
+    limits = raw.get("job_limits") or {}
+    limit = raw.get("job_limit", DEFAULT_JOB_LIMIT)
+    if (
+        not isinstance(limit, int)
+        or limit < 1
+        or not all(isinstance(v, int) and v >= 1 for v in limits.values())
+    ):
+        raise _bad(path, f"instance {raw['name']}: job limits must be positive integers")
+    return InstanceConfig(
+        name=raw["name"],
+        crn=raw.get("crn") or _crn(account, raw["name"]),
+        plan=str(raw.get("plan", "premium")),
+        backends=None if backends is None else frozenset(backends),
+        max_qubits=max_qubits,
+        job_limit=limit,
+        job_limits=dict(limits),
+    )
+
+
+def load_config(data_dir: Path, api_key: str | None = None) -> ServiceConfig:
+    """Read (creating on first start) the key, the secret and config.json of ``data_dir``.
+
+    Parameters
+    ----------
+    data_dir : Path
+        The data directory; created (0700) if missing.
+    api_key : str, optional
+        A key to accept for this run in addition to the directory's own; it sees the same instances.
+
+    Raises
+    ------
+    LocalServiceError
+        If config.json is not valid.
+    """
+    data_dir = Path(data_dir).expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    file_key = _read_or_create(data_dir / "api_key", lambda: secrets.token_urlsafe(32))
+    secret = _read_or_create(data_dir / "secret", lambda: secrets.token_hex(32)).encode()
+    config_path = data_dir / "config.json"
+    if not config_path.exists():
+        _write_private(config_path, json.dumps(_default_config(), indent=2) + "\n")
+    try:
+        raw = json.loads(config_path.read_text())
+    except json.JSONDecodeError as exc:
+        raise _bad(config_path, f"not valid JSON ({exc})") from None
+    account = str(raw.get("account") or "0" * 32)
+    instances: dict[str, InstanceConfig] = {}
+    for item in raw.get("instances") or []:
+        instance = _parse_instance(config_path, account, item)
+        instances[instance.name] = instance
+    if not instances:
+        raise _bad(config_path, "no instances are defined")
+    default_names = raw.get("default_key_instances") or list(instances)
+    if not isinstance(default_names, list) or any(name not in instances for name in default_names):
+        raise _bad(config_path, "'default_key_instances' must be null or a list of defined instance names")
+    keys: dict[str, tuple[str, ...]] = {key_id(file_key): tuple(default_names)}
+    if api_key:
+        keys[key_id(api_key)] = tuple(default_names)
+    for entry in raw.get("api_keys") or []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("key"), str) or not entry["key"]:
+            raise _bad(
+                config_path, "each entry of 'api_keys' needs a non-empty 'key' and a list of 'instances'"
+            )
+        unknown = [name for name in entry.get("instances", []) if name not in instances]
+        if unknown:
+            raise _bad(config_path, f"an API key names unknown instances {unknown}")
+        keys[key_id(entry["key"])] = tuple(entry.get("instances", []))
+    return ServiceConfig(
+        data_dir=data_dir, api_key=api_key or file_key, instances=instances, keys=keys, secret=secret
+    )
+
+
+class DataDirLock:
+    """An exclusive flock on ``service.lock``: two services never share one data directory."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / "service.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock or raise LocalServiceError naming the service that holds it."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise LocalServiceError(self._held_message()) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+
+    def _held_message(self) -> str:
+        running = ""
+        info_path = self.path.with_name("service.json")
+        with contextlib.suppress(OSError, ValueError):
+            info = json.loads(info_path.read_text())
+            running = f" (pid {info.get('pid')}, {info.get('url')})"
+        if not running:
+            with contextlib.suppress(OSError):
+                running = f" (pid {self.path.read_text().strip()})"
+        return (
+            f"another ibmq_widgets service{running} is already running on data directory {self.path.parent}; "
+            "use that service, stop it, or pass a different data directory"
+        )
+
+    def release(self) -> None:
+        """Release the lock; safe to call twice."""
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        if fcntl is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def write_service_json(data_dir: Path, info: dict[str, Any]) -> None:
+    """Announce a listening service (url, pid, port; never a key) to clients looking for one."""
+    _write_private(Path(data_dir) / "service.json", json.dumps(info, indent=2) + "\n")
+
+
+def remove_service_json(data_dir: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        (Path(data_dir) / "service.json").unlink()
