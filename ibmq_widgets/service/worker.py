@@ -83,6 +83,15 @@ class _Engine:
             self._noise.move_to_end(backend)
         return noise
 
+    def options_key(self, backend: str, cut: Any) -> tuple:
+        """Cut circuits with equal keys can share one simulator: the same method and the same noise."""
+        from ibmq_widgets.service.noise import used_instructions
+
+        dense = len(cut.qubits) <= _DENSE_QUBIT_LIMIT
+        if self.catalog.is_simulator(backend):
+            return (dense,)
+        return (dense, cut.qubits, used_instructions(cut.circuit))
+
     def backend_options(self, backend: str, cut: Any) -> dict[str, Any]:
         """AerSimulator options for a cut circuit on ``backend``: its noise unless it is the simulator."""
         from ibmq_widgets.service.noise import used_instructions
@@ -115,20 +124,31 @@ def _run_sampler(engine: _Engine, backend: str, params: dict, seed: int) -> Any:
 
     options = params.get("options") or {}
     default_shots = int(options.get("default_shots") or DEFAULT_SHOTS)
-    results = []
-    for index, raw in enumerate(params.get("pubs") or []):
-        pub = SamplerPub.coerce(tuple(raw) if isinstance(raw, list) else raw, default_shots)
-        cut = cut_to_active_qubits(pub.circuit)
-        small = SamplerPub(cut.circuit, pub.parameter_values, pub.shots, validate=False)
+    pubs = [
+        SamplerPub.coerce(tuple(raw) if isinstance(raw, list) else raw, default_shots)
+        for raw in params.get("pubs") or []
+    ]
+    cuts = [cut_to_active_qubits(pub.circuit) for pub in pubs]
+    # Pubs that need the same simulator (all of them on the ideal simulator; on a device, those on the same
+    # qubits with the same gates) run in one Aer call: for small circuits the per-call set-up dominates.
+    groups: dict[Any, list[int]] = {}
+    for index, cut in enumerate(cuts):
+        groups.setdefault(engine.options_key(backend, cut), []).append(index)
+    results: list[Any] = [None] * len(pubs)
+    for indices in groups.values():
+        first = indices[0]
         sampler = SamplerV2(
-            seed=seed + index, options={"backend_options": engine.backend_options(backend, cut)}
+            seed=seed + first, options={"backend_options": engine.backend_options(backend, cuts[first])}
         )
-        result = sampler.run([small]).result()[0]
-        results.append(
-            SamplerPubResult(
+        small = [
+            SamplerPub(cuts[i].circuit, pubs[i].parameter_values, pubs[i].shots, validate=False)
+            for i in indices
+        ]
+        for index, result in zip(indices, sampler.run(small).result(), strict=True):
+            pub = pubs[index]
+            results[index] = SamplerPubResult(
                 result.data, metadata={"shots": pub.shots, "circuit_metadata": pub.circuit.metadata}
             )
-        )
     return PrimitiveResult(results, metadata={"version": 2})
 
 

@@ -56,6 +56,37 @@ def test_ideal_simulator_gives_only_all_zeros_and_all_ones():
     assert set(counts) == {"00000", "11111"} and sum(counts.values()) == 1000
 
 
+def basis_state(bits: str, name: str) -> QuantumCircuit:
+    """Prepares ``bits`` (qubit 0 rightmost) and measures it into a register called ``name``."""
+    circuit = QuantumCircuit(QuantumRegister(len(bits)), ClassicalRegister(len(bits), name))
+    for qubit, bit in enumerate(reversed(bits)):
+        if bit == "1":
+            circuit.x(qubit)
+    circuit.measure(range(len(bits)), range(len(bits)))
+    return circuit
+
+
+def test_pubs_sharing_a_simulator_run_together_and_keep_their_own_results():
+    states = ["1", "10", "011", "0", "1101"]
+    pubs = [(basis_state(bits, f"r{i}"), None, 100 + i) for i, bits in enumerate(states)]
+    result = run("batched", "ibmq_qasm_simulator", wire.sampler_params(pubs))
+    for i, bits in enumerate(states):
+        assert getattr(result[i].data, f"r{i}").get_counts() == {bits: 100 + i}
+        assert result[i].metadata["shots"] == 100 + i
+
+
+def test_pubs_on_different_qubits_of_a_device_each_get_their_own_noise(catalog):
+    target = catalog.backend_v2("ibmq_manila")
+    first = transpile(basis_state("11", "a"), target=target, initial_layout=[0, 1], seed_transpiler=1)
+    second = transpile(basis_state("11", "b"), target=target, initial_layout=[3, 4], seed_transpiler=1)
+    third = transpile(basis_state("11", "c"), target=target, initial_layout=[0, 1], seed_transpiler=1)
+    pubs = [(first, None, 500), (second, None, 500), (third, None, 500)]
+    result = run("grouped", "ibmq_manila", wire.sampler_params(pubs))
+    for i, register in enumerate("abc"):
+        counts = getattr(result[i].data, register).get_counts()
+        assert sum(counts.values()) == 500 and counts.get("11", 0) > 400
+
+
 def test_one_bit_array_per_register_named_as_the_register():
     qreg, alpha, beta = QuantumRegister(3), ClassicalRegister(2, "alpha"), ClassicalRegister(1, "beta")
     circuit = QuantumCircuit(qreg, alpha, beta)
