@@ -266,6 +266,21 @@ class IBMQJob:
             estimated_complete_time=wire.parse_datetime(info.get("estimated_completion_time")),
         )
 
+    def estimated_completion_time(self) -> datetime | None:
+        """When the service expects the job to finish, as of the last request (no request is made).
+
+        None once the job is final, and always None where the service does not say (the real platform).
+        """
+        if self.status(refresh=False) not in (JobStatus.QUEUED, JobStatus.RUNNING):
+            return None
+        info = self._data.get("queue_info")
+        if not isinstance(info, dict):
+            return None
+        try:
+            return wire.parse_datetime(info.get("estimated_completion_time"))
+        except ValueError:
+            return None
+
     def queue_position(self, refresh: bool = False) -> int | None:
         """The job's place in the queue (1 runs next), or None when it is not queued or nobody says."""
         if refresh:

@@ -8,10 +8,12 @@ fetched at once by a small pool while the others keep running; a lost connection
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime, timezone
 from typing import Any
 
 from ibmq_widgets.exceptions import (
@@ -28,6 +30,7 @@ __all__ = ["POLL_MAX", "POLL_MIN", "ResultCollector", "progress_label"]
 
 POLL_MIN = 0.25  # seconds between polls while things change, growing to POLL_MAX while nothing does
 POLL_MAX = 3.0
+POLL_FLOOR = 0.05  # the shortest pause between polls, however soon a job is expected to finish
 FETCH_WORKERS = 4
 _TRANSIENT = (IBMQConnectionError, IBMQServerError)
 
@@ -110,15 +113,32 @@ class ResultCollector:
                         return
                     if deadline is not None and time.monotonic() >= deadline:
                         raise IBMQJobManagerTimeoutError(self._timeout_message(timeout))
-                    pause = (
-                        interval if deadline is None else min(interval, max(deadline - time.monotonic(), 0))
-                    )
+                    pause = min(interval, self._until_next_expected_finish())
+                    if deadline is not None:
+                        pause = min(pause, max(deadline - time.monotonic(), 0))
                     time.sleep(pause)
                     if wait is None:
                         interval = POLL_MIN if changed else min(interval * 1.5, POLL_MAX)
             finally:
                 for future in self._fetches.values():
                     future.cancel()
+
+    def _until_next_expected_finish(self) -> float:
+        """Seconds until the service expects one of the set's jobs to finish (never below POLL_FLOOR).
+
+        Polling then, rather than on a fixed beat, frees job-limit slots as soon as they free on the service,
+        so the pacer keeps its queue full; where the service gives no estimate this is infinite.
+        """
+        now = datetime.now(timezone.utc)
+        soonest = math.inf
+        for mjob in self._jobs:
+            job = mjob.job
+            if job is None or mjob.in_final_state():
+                continue
+            expected = getattr(job, "estimated_completion_time", lambda: None)()
+            if expected is not None:
+                soonest = min(soonest, (expected - now).total_seconds())
+        return max(soonest, POLL_FLOOR)
 
     # --- one poll -------------------------------------------------------------------------------------------
     def _poll(self) -> bool:

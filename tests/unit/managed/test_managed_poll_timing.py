@@ -1,0 +1,50 @@
+"""The result collector polls when the service expects the next job to finish, not on a fixed beat."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+
+from ibmq_widgets.client.managed.collector import POLL_FLOOR, ResultCollector
+from ibmq_widgets.client.managed.managed_job import ManagedJob
+from ibmq_widgets.client.managed.progress import Progress
+from ibmq_widgets.exceptions import IBMQJobError
+
+
+class _PendingJob:
+    """A running job as a list request leaves it: a status, and the service's estimate of its end."""
+
+    def __init__(self, finishes_in: float | None) -> None:
+        self._end = (
+            None if finishes_in is None else datetime.now(timezone.utc) + timedelta(seconds=finishes_in)
+        )
+
+    def status(self, refresh: bool = True):
+        from ibmq_widgets.client.job import JobStatus
+
+        return JobStatus.RUNNING
+
+    def estimated_completion_time(self):
+        return self._end
+
+    def job_id(self) -> str:
+        raise IBMQJobError("not needed here")
+
+
+def _collector(*finishes_in: float | None) -> ResultCollector:
+    jobs = [ManagedJob(i, i, i, job=_PendingJob(seconds)) for i, seconds in enumerate(finishes_in)]
+    return ResultCollector(jobs, list_jobs=dict, progress=Progress())
+
+
+def test_the_pause_ends_when_the_soonest_job_is_expected_to_finish():
+    pause = _collector(2.0, 0.4, None)._until_next_expected_finish()
+    assert 0.3 < pause <= 0.4
+
+
+def test_overdue_estimates_still_leave_a_short_pause():
+    assert _collector(-5.0)._until_next_expected_finish() == POLL_FLOOR
+
+
+def test_without_estimates_the_adaptive_beat_decides():
+    # the real platform gives no estimate: the collector keeps its own interval
+    assert math.isinf(_collector(None, None)._until_next_expected_finish())
