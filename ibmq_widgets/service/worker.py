@@ -4,8 +4,10 @@ A worker process serves one job at a time over a socket (see ``serve``; the sche
 ``worker_process.WorkerProcess``); the scheduler kills it to stop a job (cancel, time limit) and starts a
 fresh one, so a runaway or crashing simulation costs only its own job.
 
-Simulation: qiskit-aer's V2 primitives on the circuit cut to its active qubits, with the device's noise for
-those qubits (``noise.DeviceNoise``, built once per device per process), or ideal for ``ibmq_qasm_simulator``.
+Simulation: qiskit-aer on the circuit cut to its active qubits, with the device's noise for those qubits
+(``noise.DeviceNoise``, built once per device per process), or ideal for ``ibmq_qasm_simulator``. Sampler pubs
+without parameters run as counts turned into per-shot bit arrays (``sampling``); the others, and Estimator pubs,
+through aer's V2 primitives.
 Results look like the real primitives': a ``PrimitiveResult`` of ``SamplerPubResult`` (one ``BitArray`` per
 classical register, named as the register) or of ``PubResult`` (``evs``, ``stds``), each pub's metadata
 ``{"shots" or "target_precision", "circuit_metadata"}``. Each job is seeded from its id, so a rerun (after a
@@ -116,11 +118,13 @@ def _engine() -> _Engine:
 
 
 def _run_sampler(engine: _Engine, backend: str, params: dict, seed: int) -> Any:
-    from qiskit.primitives import PrimitiveResult, SamplerPubResult
+    from qiskit.primitives import DataBin, PrimitiveResult, SamplerPubResult
     from qiskit.primitives.containers.sampler_pub import SamplerPub
+    from qiskit_aer import AerSimulator
     from qiskit_aer.primitives import SamplerV2
 
     from ibmq_widgets.service.noise import cut_to_active_qubits
+    from ibmq_widgets.service.sampling import countable, sample_counts
 
     options = params.get("options") or {}
     default_shots = int(options.get("default_shots") or DEFAULT_SHOTS)
@@ -130,25 +134,35 @@ def _run_sampler(engine: _Engine, backend: str, params: dict, seed: int) -> Any:
     ]
     cuts = [cut_to_active_qubits(pub.circuit) for pub in pubs]
     # Pubs that need the same simulator (all of them on the ideal simulator; on a device, those on the same
-    # qubits with the same gates) run in one Aer call: for small circuits the per-call set-up dominates.
+    # qubits with the same gates) and the same shots run in one Aer call: for small circuits the per-call
+    # set-up dominates. Pubs without parameters run as counts (see sampling.py); the others through SamplerV2.
     groups: dict[Any, list[int]] = {}
-    for index, cut in enumerate(cuts):
-        groups.setdefault(engine.options_key(backend, cut), []).append(index)
-    results: list[Any] = [None] * len(pubs)
-    for indices in groups.values():
+    for index, (pub, cut) in enumerate(zip(pubs, cuts, strict=True)):
+        key = (engine.options_key(backend, cut), countable(pub), pub.shots)
+        groups.setdefault(key, []).append(index)
+    data: list[Any] = [None] * len(pubs)
+    for (_, as_counts, shots), indices in groups.items():
         first = indices[0]
-        sampler = SamplerV2(
-            seed=seed + first, options={"backend_options": engine.backend_options(backend, cuts[first])}
-        )
+        backend_options = engine.backend_options(backend, cuts[first])
+        if as_counts:
+            simulator = AerSimulator(**backend_options)
+            circuits = [cuts[i].circuit for i in indices]
+            for index, fields in zip(
+                indices, sample_counts(simulator, circuits, shots, seed + first), strict=True
+            ):
+                data[index] = DataBin(**fields, shape=())
+            continue
+        sampler = SamplerV2(seed=seed + first, options={"backend_options": backend_options})
         small = [
             SamplerPub(cuts[i].circuit, pubs[i].parameter_values, pubs[i].shots, validate=False)
             for i in indices
         ]
         for index, result in zip(indices, sampler.run(small).result(), strict=True):
-            pub = pubs[index]
-            results[index] = SamplerPubResult(
-                result.data, metadata={"shots": pub.shots, "circuit_metadata": pub.circuit.metadata}
-            )
+            data[index] = result.data
+    results = [
+        SamplerPubResult(data[i], metadata={"shots": pub.shots, "circuit_metadata": pub.circuit.metadata})
+        for i, pub in enumerate(pubs)
+    ]
     return PrimitiveResult(results, metadata={"version": 2})
 
 

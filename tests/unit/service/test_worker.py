@@ -229,3 +229,36 @@ def test_every_device_runs_a_job_with_its_noise(catalog):
         counts = result[0].data.meas.get_counts()
         assert sum(counts.values()) == 300, name
         assert counts.get("1", 0) > 200, (name, counts)
+
+
+def test_counted_pubs_give_per_shot_arrays_that_match_their_counts_in_a_seeded_order():
+    from qiskit_aer import AerSimulator
+
+    from ibmq_widgets.service.sampling import sample_counts
+
+    circuit = QuantumCircuit(QuantumRegister(3), ClassicalRegister(2, "low"), ClassicalRegister(1, "high"))
+    circuit.h(0)
+    circuit.x(2)
+    circuit.measure([0, 1], [0, 1])
+    circuit.measure(2, 2)
+    simulator = AerSimulator(max_parallel_threads=1)
+    first = sample_counts(simulator, [circuit], 400, seed=7)[0]
+    again = sample_counts(simulator, [circuit], 400, seed=7)[0]
+    assert set(first) == {"low", "high"}
+    assert first["high"].get_counts() == {"1": 400}
+    low = first["low"].get_counts()
+    assert set(low) == {"00", "01"} and sum(low.values()) == 400 and min(low.values()) > 150
+    assert np.array_equal(first["low"].array, again["low"].array)  # the same seed, the same shot order
+    # the order is shuffled, not grouped by outcome: outcomes alternate many times along the shots
+    shots = first["low"].array[:, 0]
+    assert np.count_nonzero(np.diff(shots)) > 100
+
+
+def test_parameterised_pubs_still_run_through_the_sampler_primitive():
+    theta = Parameter("theta")
+    circuit = QuantumCircuit(1)
+    circuit.rx(theta, 0)
+    circuit.measure_all()
+    result = run("params", "ibmq_qasm_simulator", wire.sampler_params([(circuit, [[0.0], [np.pi]], 50)]))
+    counts = [result[0].data.meas.get_counts(loc) for loc in range(2)]
+    assert counts == [{"0": 50}, {"1": 50}]
