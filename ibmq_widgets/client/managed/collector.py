@@ -113,7 +113,9 @@ class ResultCollector:
                         return
                     if deadline is not None and time.monotonic() >= deadline:
                         raise IBMQJobManagerTimeoutError(self._timeout_message(timeout))
-                    pause = min(interval, self._until_next_expected_finish())
+                    pause = (
+                        interval if wait is not None else min(interval, self._until_next_expected_finish())
+                    )
                     if deadline is not None:
                         pause = min(pause, max(deadline - time.monotonic(), 0))
                     time.sleep(pause)
@@ -127,7 +129,8 @@ class ResultCollector:
         """Seconds until the service expects one of the set's jobs to finish (never below POLL_FLOOR).
 
         Polling then, rather than on a fixed beat, frees job-limit slots as soon as they free on the service,
-        so the pacer keeps its queue full; where the service gives no estimate this is infinite.
+        so the pacer keeps its queue full. Estimates already past are ignored (a job running longer than
+        expected must not be polled every POLL_FLOOR), and so infinite means: no estimate, poll on the beat.
         """
         now = datetime.now(timezone.utc)
         soonest = math.inf
@@ -136,7 +139,7 @@ class ResultCollector:
             if job is None or mjob.in_final_state():
                 continue
             expected = getattr(job, "estimated_completion_time", lambda: None)()
-            if expected is not None:
+            if expected is not None and expected > now:
                 soonest = min(soonest, (expected - now).total_seconds())
         return max(soonest, POLL_FLOOR)
 

@@ -106,9 +106,12 @@ def test_cancels_a_job(runtime_service):
     from qiskit_ibm_runtime import SamplerV2
 
     backend = runtime_service.backend("ibmq_valencia")
-    circuit = QuantumCircuit(1)
-    circuit.x(0)
-    circuit.measure_all()
+    # Mid-circuit measurements make the simulator go shot by shot: jobs of about a minute, so the third one
+    # is still queued behind the first two (the service has two workers) when it is cancelled.
+    circuit = QuantumCircuit(1, 1)
+    for _ in range(30):
+        circuit.x(0)
+        circuit.measure(0, 0)
     isa = generate_preset_pass_manager(backend=backend, optimization_level=0).run(circuit)
     sampler = SamplerV2(mode=backend)
     jobs = [sampler.run([isa] * 40, shots=8192) for _ in range(3)]

@@ -41,8 +41,13 @@ def test_the_pause_ends_when_the_soonest_job_is_expected_to_finish():
     assert 0.3 < pause <= 0.4
 
 
-def test_overdue_estimates_still_leave_a_short_pause():
-    assert _collector(-5.0)._until_next_expected_finish() == POLL_FLOOR
+def test_estimates_already_past_are_ignored_so_a_slow_job_is_not_polled_in_a_tight_loop():
+    assert math.isinf(_collector(-5.0)._until_next_expected_finish())
+    assert 0.9 < _collector(-5.0, 1.0)._until_next_expected_finish() <= 1.0
+
+
+def test_a_job_due_any_moment_still_leaves_the_floor_between_polls():
+    assert _collector(0.03)._until_next_expected_finish() == POLL_FLOOR
 
 
 def test_without_estimates_the_adaptive_beat_decides():
