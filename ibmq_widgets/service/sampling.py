@@ -21,9 +21,12 @@ MAX_REGISTER_BITS = 63
 
 
 def countable(pub: Any) -> bool:
-    """Whether a Sampler pub can run as counts: no parameters, and every clbit in exactly one register."""
+    """Whether a Sampler pub can run as counts: no parameters, a measurement (aer keeps no counts for a circuit
+    without one), and every clbit in exactly one register."""
     circuit = pub.circuit
     if circuit.num_parameters or pub.parameter_values.num_parameters or pub.parameter_values.shape:
+        return False
+    if not any(instruction.operation.name == "measure" for instruction in circuit.data):
         return False
     registers = circuit.cregs
     if not registers or any(not 0 < reg.size <= MAX_REGISTER_BITS for reg in registers):

@@ -262,3 +262,17 @@ def test_parameterised_pubs_still_run_through_the_sampler_primitive():
     result = run("params", "ibmq_qasm_simulator", wire.sampler_params([(circuit, [[0.0], [np.pi]], 50)]))
     counts = [result[0].data.meas.get_counts(loc) for loc in range(2)]
     assert counts == [{"0": 50}, {"1": 50}]
+
+
+def test_registers_that_are_never_measured_read_as_zeros():
+    unmeasured = QuantumCircuit(QuantumRegister(2), ClassicalRegister(2, "c"))
+    unmeasured.h(0)
+    partly = QuantumCircuit(QuantumRegister(2), ClassicalRegister(1, "low"), ClassicalRegister(1, "high"))
+    partly.x([0, 1])
+    partly.measure(0, 0)  # "high" is never written
+    result = run(
+        "unmeasured", "ibmq_qasm_simulator", wire.sampler_params([(unmeasured, None, 20), (partly, None, 20)])
+    )
+    assert result[0].data.c.get_counts() == {"00": 20}
+    assert result[1].data.low.get_counts() == {"1": 20}
+    assert result[1].data.high.get_counts() == {"0": 20}
