@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,9 +30,12 @@ def test_the_config_file_enables_the_extension() -> None:
 
 
 def test_jupyter_server_extension_list_reports_it_enabled_and_ok(tmp_path) -> None:
-    # `extension list` reads the user, environment and system config dirs; JUPYTER_CONFIG_DIR makes the repo's
-    # jupyter-config the user dir, as installing the package makes it part of the environment's
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(CONFIG)}
+    # `extension list` reads the user, environment and system config dirs; JUPYTER_CONFIG_DIR makes a copy of
+    # the repo's jupyter-config the user dir, as installing the package makes it part of the environment's.
+    # A copy, because Jupyter writes a "migrated" marker into its user config dir.
+    config = tmp_path / "jupyter-config"
+    shutil.copytree(CONFIG / "jupyter_server_config.d", config / "jupyter_server_config.d")
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config)}
     done = subprocess.run(
         [sys.executable, "-m", "jupyter", "server", "extension", "list"],
         capture_output=True,
@@ -41,7 +45,7 @@ def test_jupyter_server_extension_list_reports_it_enabled_and_ok(tmp_path) -> No
     )
     output = _plain(done.stdout + done.stderr)
     assert done.returncode == 0, output
-    section = output.split(f"Config dir: {CONFIG}", 1)[1].split("Config dir:", 1)[0]
+    section = output.split(f"Config dir: {config}", 1)[1].split("Config dir:", 1)[0]
     assert "ibmq_widgets enabled" in section
     assert re.search(r"ibmq_widgets \S+ OK", section), section
 
