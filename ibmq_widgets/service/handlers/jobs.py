@@ -69,7 +69,11 @@ class JobsHandler(JobHandlerBase):
         self.request.connection.set_max_body_size(hard_cap)
         declared = self.request.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > hard_cap:
-            raise self._too_large()
+            # Refused unread: the rest of the body is still on the wire, so the connection cannot carry another
+            # request; saying so keeps clients from reusing it and failing their next request.
+            error = self._too_large()
+            error.headers["Connection"] = "close"
+            raise error
 
     def data_received(self, chunk: bytes) -> None:
         # Keep reading an oversized body (so the caller gets a clean 413) but stop keeping it.

@@ -115,6 +115,9 @@ def test_oversized_body_is_413(small_body_service, manila_ghz):
     assert large.status_code == 413
     huge = api.post("/jobs", data=b"x" * 3_000_000)  # over the hard cap: refused from its Content-Length
     assert huge.status_code == 413
+    assert (
+        huge.headers["Connection"] == "close"
+    )  # the unread body spoils the connection: clients must not reuse it
     assert api.job_count() == 0
     assert api.submit("ibmq_manila", [(manila_ghz, None, 16)]).status_code == 200
 
