@@ -125,6 +125,23 @@ class Api:
         return self.get("/jobs", params={"limit": 1, "exclude_params": "true"}).json()["count"]
 
 
+def slow_pubs(api: Api, backend: str, bindings: int = 500) -> list:
+    """One sampler pub that keeps a worker busy for seconds: Aer runs every parameter binding separately.
+
+    Repeated parameter-free pubs are no longer slow: the worker samples them all from one simulation.
+    Every binding is rx(pi), so each shot reads ``1`` unless noise flips it.
+    """
+    import numpy as np
+    from qiskit import QuantumCircuit
+    from qiskit.circuit import Parameter
+
+    theta = Parameter("theta")
+    circuit = QuantumCircuit(1)
+    circuit.rx(theta, 0)
+    circuit.measure_all()
+    return [(api.isa(circuit, backend), np.full((bindings, 1), np.pi), 8192)]
+
+
 def ghz(n: int = 5, measure: bool = True) -> Any:
     from qiskit import QuantumCircuit
 

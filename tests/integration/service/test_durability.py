@@ -7,8 +7,7 @@ import signal
 import time
 
 import pytest
-from qiskit import QuantumCircuit
-from service_http import RESEARCH, Api, ServeProcess, ghz
+from service_http import RESEARCH, Api, ServeProcess, ghz, slow_pubs
 
 
 def _api(serve: ServeProcess) -> Api:
@@ -27,10 +26,7 @@ def test_kill_9_loses_nothing_and_interrupted_jobs_run_again(tmp_path):
         for job_id in done_ids:
             assert api.wait(job_id)["state"]["status"] == "Completed"
         results = {job_id: api.get(f"/jobs/{job_id}/results").content for job_id in done_ids}
-        one = QuantumCircuit(1)
-        one.x(0)
-        one.measure_all()
-        slow = [(api.isa(one, "ibmq_lima"), None, 8192)] * 60
+        slow = slow_pubs(api, "ibmq_lima")
         pending_ids = [api.submit_ok("ibmq_lima", slow, tags=["interrupted"]) for _ in range(3)]
         deadline = time.monotonic() + 60
         while api.job(pending_ids[0])["state"]["status"] != "Running":
@@ -53,7 +49,7 @@ def test_kill_9_loses_nothing_and_interrupted_jobs_run_again(tmp_path):
         for job_id in pending_ids:
             job = api.wait(job_id, timeout=240)
             assert job["state"]["status"] == "Completed", job["state"]
-            counts = api.result(job_id)[0].data.meas.get_counts()
+            counts = api.result(job_id)[0].data.meas[0].get_counts()
             assert sum(counts.values()) == 8192 and counts.get("1", 0) > 7000
         metrics = api.get(f"/jobs/{pending_ids[0]}/metrics").json()
         assert metrics["timestamps"]["running"] and metrics["timestamps"]["finished"]

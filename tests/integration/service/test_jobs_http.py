@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from service_http import ghz
+from service_http import ghz, slow_pubs
 
 from ibmq_widgets.wire import format_datetime, parse_datetime
 
@@ -139,17 +139,8 @@ def test_bad_list_parameters_are_400(research_api, params, code):
     assert response.json()["error"]["code"] == code
 
 
-def _slow_pubs(research_api, backend: str) -> list:
-    from qiskit import QuantumCircuit
-
-    circuit = QuantumCircuit(1)
-    circuit.x(0)
-    circuit.measure_all()
-    return [(research_api.isa(circuit, backend), None, 8192)] * 40
-
-
 def test_cancel_a_queued_or_running_job(research_api):
-    ids = [research_api.submit_ok("ibmq_bogota", _slow_pubs(research_api, "ibmq_bogota")) for _ in range(3)]
+    ids = [research_api.submit_ok("ibmq_bogota", slow_pubs(research_api, "ibmq_bogota")) for _ in range(3)]
     deadline = time.monotonic() + 120
     while research_api.job(ids[0])["state"]["status"] == "Queued":  # workers may still be starting
         assert time.monotonic() < deadline
@@ -216,8 +207,8 @@ def test_job_limit_is_429_without_retry_after(tmp_path):
     config_path.write_text(json.dumps(raw))
     with start(data_dir=tmp_path / "data", port=0, workers=1) as service:
         api = Api(service.url, service.api_key, crn_of(service, RESEARCH))
-        first = api.submit_ok("ibmq_lima", _slow_pubs(api, "ibmq_lima"))
-        second = api.submit("ibmq_lima", _slow_pubs(api, "ibmq_lima"))
+        first = api.submit_ok("ibmq_lima", slow_pubs(api, "ibmq_lima"))
+        second = api.submit("ibmq_lima", slow_pubs(api, "ibmq_lima"))
         first_state = api.job(first)["state"]["status"]
         assert first_state in ("Queued", "Running")
         assert second.status_code == 429
@@ -229,4 +220,4 @@ def test_job_limit_is_429_without_retry_after(tmp_path):
         deadline = time.monotonic() + 30
         while api.get("/backends/ibmq_lima/job_limit").json()["running_jobs"] and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert api.submit("ibmq_lima", _slow_pubs(api, "ibmq_lima")[:1]).status_code == 200
+        assert api.submit("ibmq_lima", slow_pubs(api, "ibmq_lima")[:1]).status_code == 200
