@@ -20,7 +20,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from qiskit.circuit import Barrier, ControlFlowOp, QuantumCircuit
+from qiskit.circuit import Barrier, CircuitInstruction, ControlFlowOp, QuantumCircuit
 from qiskit.transpiler import Target
 from qiskit_aer.noise import NoiseModel
 
@@ -58,9 +58,8 @@ def cut_to_active_qubits(circuit: QuantumCircuit) -> CutCircuit:
     position, so remapping the instruction is enough.
     """
     index = {bit: i for i, bit in enumerate(circuit.qubits)}
-    active = sorted(
-        {index[q] for inst in circuit.data if inst.operation.name not in _PASSIVE for q in inst.qubits}
-    )
+    # ``inst.name`` rather than ``inst.operation.name``: the latter builds a Python gate object each time.
+    active = sorted({index[q] for inst in circuit.data if inst.name not in _PASSIVE for q in inst.qubits})
     if not active:
         active = [0] if circuit.num_qubits else []
     new_index = {old: new for new, old in enumerate(active)}
@@ -74,16 +73,20 @@ def cut_to_active_qubits(circuit: QuantumCircuit) -> CutCircuit:
         cut.add_bits(loose)
     for param_var in circuit.iter_input_vars():
         cut.add_input(param_var)
+    new_qubits = {old_bit: cut.qubits[new_index[i]] for old_bit, i in index.items() if i in new_index}
     for inst in circuit.data:
-        qubits = [index[q] for q in inst.qubits]
-        operation = inst.operation
-        if operation.name in _PASSIVE:
-            qubits = [q for q in qubits if q in new_index]
+        if inst.name in _PASSIVE:
+            qubits = [new_qubits[q] for q in inst.qubits if q in new_qubits]
             if not qubits:
                 continue
-            if operation.name == "barrier" and len(qubits) != operation.num_qubits:
+            operation = inst.operation
+            if inst.name == "barrier" and len(qubits) != operation.num_qubits:
                 operation = Barrier(len(qubits))
-        cut.append(operation, [cut.qubits[new_index[q]] for q in qubits], inst.clbits, copy=False)
+            cut._append(CircuitInstruction(operation, qubits, inst.clbits))
+            continue
+        # _append skips append's broadcasting and checks: the instruction was valid in the original circuit;
+        # replace() keeps the operation as it is stored, without building a Python object for it.
+        cut._append(inst.replace(qubits=[new_qubits[q] for q in inst.qubits]))
     return CutCircuit(cut, tuple(active), circuit.num_qubits)
 
 

@@ -1,10 +1,14 @@
-"""Sampler pubs simulated as counts and handed back as per-shot bit arrays.
+"""Sampler pubs simulated as counts or probabilities and handed back as per-shot bit arrays.
 
 Shots are independent and identically distributed, so once their counts are known every order of them is
 equally likely: shuffling the counted outcomes with the job's seed gives per-shot data with exactly the
 distribution a shot-by-shot record would have. The simulator then only counts; asking it for per-shot memory (as
 qiskit-aer's SamplerV2 does) converts every shot of every circuit in Python, which cost a 50-circuit job more
 than the simulation itself.
+
+Without noise, a circuit of gates followed by measurements needs no simulated shots at all: aer saves the
+probabilities of the measured qubits once, and the shots are drawn from them with the job's seed. Aer's own
+counting costs about 0.6 us per shot (a 1,024-shot, 3-qubit circuit: 0.7 ms); drawing them costs microseconds.
 """
 
 from __future__ import annotations
@@ -14,10 +18,20 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_REGISTER_BITS", "countable", "sample_counts"]
+__all__ = [
+    "MAX_EXACT_QUBITS",
+    "MAX_REGISTER_BITS",
+    "countable",
+    "sample_counts",
+    "sample_registers",
+    "terminal_measurements",
+]
 
 #: Registers up to this wide are packed through 64-bit integers; wider ones take aer's SamplerV2 path.
 MAX_REGISTER_BITS = 63
+#: Circuits measuring more qubits than this are counted instead: their probabilities have 2**n entries.
+MAX_EXACT_QUBITS = 20
+_PROBABILITIES = "ibmq_widgets_probabilities"
 
 
 def countable(pub: Any) -> bool:
@@ -54,6 +68,107 @@ def sample_counts(simulator: Any, circuits: Sequence[Any], shots: int, seed: int
         for position, register in enumerate(registers):
             values = np.array([int(p[len(registers) - 1 - position], 2) for p in parts], dtype=np.uint64)
             fields[register.name] = BitArray(_pack(values[order], register.size), register.size)
+        arrays.append(fields)
+    return arrays
+
+
+def terminal_measurements(circuit: Any) -> list[tuple[int, int]] | None:
+    """The (qubit, clbit) indices of every measurement, in order, if ``circuit`` is gates followed by
+    measurements: nothing but measurements, barriers and delays touches a qubit once it is measured, and no
+    instruction is random or classical (reset, control flow). Else None."""
+    from qiskit.circuit import Gate
+
+    qubit_index = {bit: i for i, bit in enumerate(circuit.qubits)}
+    clbit_index = {bit: i for i, bit in enumerate(circuit.clbits)}
+    measured: set[int] = set()
+    pairs: list[tuple[int, int]] = []
+    for instruction in circuit.data:
+        name = instruction.operation.name
+        qubits = [qubit_index[qubit] for qubit in instruction.qubits]
+        if name == "measure":
+            measured.add(qubits[0])
+            pairs.append((qubits[0], clbit_index[instruction.clbits[0]]))
+        elif name in ("barrier", "delay"):
+            continue
+        elif (
+            not isinstance(instruction.operation, Gate) or instruction.clbits or measured.intersection(qubits)
+        ):
+            return None
+    return pairs
+
+
+def sample_registers(
+    simulator: Any, circuits: Sequence[Any], shots: int, seed: int, *, noiseless: bool
+) -> list[dict[str, Any]]:
+    """Per circuit (all ``countable``), the bit arrays of its registers by name, each of ``shots`` shots.
+
+    With ``noiseless`` (no noise model, dense method), circuits whose measurements all come last are drawn from
+    their probabilities; the others are counted by the simulator (``sample_counts``).
+    """
+    plans = [terminal_measurements(circuit) if noiseless else None for circuit in circuits]
+    exact = [
+        i
+        for i, plan in enumerate(plans)
+        if plan is not None and len({qubit for qubit, _ in plan}) <= MAX_EXACT_QUBITS
+    ]
+    chosen = set(exact)
+    counted = [i for i in range(len(circuits)) if i not in chosen]
+    arrays: list[dict[str, Any]] = [{}] * len(circuits)
+    if exact:
+        drawn = _sample_exactly(
+            simulator, [circuits[i] for i in exact], [plans[i] for i in exact], shots, seed
+        )
+        for index, fields in zip(exact, drawn, strict=True):
+            arrays[index] = fields
+    if counted:
+        for index, fields in zip(
+            counted, sample_counts(simulator, [circuits[i] for i in counted], shots, seed), strict=True
+        ):
+            arrays[index] = fields
+    return arrays
+
+
+def _sample_exactly(
+    simulator: Any, circuits: Sequence[Any], plans: Sequence[list[tuple[int, int]]], shots: int, seed: int
+) -> list[dict[str, Any]]:
+    from qiskit.circuit import CircuitInstruction
+    from qiskit.primitives import BitArray
+    from qiskit_aer.library import SaveProbabilities
+
+    prepared, measured_qubits = [], []
+    for circuit, plan in zip(circuits, plans, strict=True):
+        qubits = sorted({qubit for qubit, _ in plan})
+        unitary = circuit.copy_empty_like()
+        for instruction in circuit.data:
+            if instruction.operation.name != "measure":
+                unitary._append(instruction)
+        unitary._append(
+            CircuitInstruction(
+                SaveProbabilities(len(qubits), label=_PROBABILITIES), [unitary.qubits[q] for q in qubits]
+            )
+        )
+        prepared.append(unitary)
+        measured_qubits.append(qubits)
+    # One shot: the saved probabilities are exact whatever the shots; the shots are drawn below.
+    result = simulator.run(prepared, shots=1, seed_simulator=seed, method="statevector").result()
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for index, (circuit, plan, qubits) in enumerate(zip(circuits, plans, measured_qubits, strict=True)):
+        probabilities = np.clip(np.asarray(result.data(index)[_PROBABILITIES], dtype=float), 0.0, None)
+        # Bit j of an outcome is the j-th measured qubit (aer's little-endian order of the saved qubits).
+        outcomes = rng.choice(len(probabilities), size=shots, p=probabilities / probabilities.sum())
+        outcomes = outcomes.astype(np.uint64)
+        position = {qubit: j for j, qubit in enumerate(qubits)}
+        source = {clbit: position[qubit] for qubit, clbit in plan}  # the last measurement into a clbit wins
+        clbit_index = {bit: i for i, bit in enumerate(circuit.clbits)}
+        fields = {}
+        for register in circuit.cregs:
+            values = np.zeros(shots, dtype=np.uint64)
+            for bit_number, bit in enumerate(register):
+                j = source.get(clbit_index[bit])
+                if j is not None:
+                    values |= ((outcomes >> np.uint64(j)) & np.uint64(1)) << np.uint64(bit_number)
+            fields[register.name] = BitArray(_pack(values, register.size), register.size)
         arrays.append(fields)
     return arrays
 

@@ -124,7 +124,7 @@ def _run_sampler(engine: _Engine, backend: str, params: dict, seed: int) -> Any:
     from qiskit_aer.primitives import SamplerV2
 
     from ibmq_widgets.service.noise import cut_to_active_qubits
-    from ibmq_widgets.service.sampling import countable, sample_counts
+    from ibmq_widgets.service.sampling import countable, sample_registers
 
     options = params.get("options") or {}
     default_shots = int(options.get("default_shots") or DEFAULT_SHOTS)
@@ -147,8 +147,11 @@ def _run_sampler(engine: _Engine, backend: str, params: dict, seed: int) -> Any:
         if as_counts:
             simulator = AerSimulator(**backend_options)
             circuits = [cuts[i].circuit for i in indices]
+            noiseless = "noise_model" not in backend_options and "method" not in backend_options
             for index, fields in zip(
-                indices, sample_counts(simulator, circuits, shots, seed + first), strict=True
+                indices,
+                sample_registers(simulator, circuits, shots, seed + first, noiseless=noiseless),
+                strict=True,
             ):
                 data[index] = DataBin(**fields, shape=())
             continue

@@ -9,6 +9,7 @@ fetched at once by a small pool while the others keep running; a lost connection
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -31,6 +32,7 @@ __all__ = ["POLL_MAX", "POLL_MIN", "ResultCollector", "progress_label"]
 POLL_MIN = 0.25  # seconds between polls while things change, growing to POLL_MAX while nothing does
 POLL_MAX = 3.0
 POLL_FLOOR = 0.05  # the shortest pause between polls, however soon a job is expected to finish
+LATE_GROWTH = 1.5  # a job past its estimated end: polls from POLL_FLOOR, this much longer each time in vain
 FETCH_WORKERS = 4
 _TRANSIENT = (IBMQConnectionError, IBMQServerError)
 
@@ -81,6 +83,8 @@ class ResultCollector:
         self._submitter = submitter
         self._fetches: dict[int, Future] = {}
         self._connection_note = ""
+        self._late_pause = POLL_FLOOR
+        self._fetched = threading.Event()  # set when a fetch ends, so the last one ends the wait at once
 
     def collect(self, timeout: float | None = None, wait: float | None = None) -> None:
         """Wait until every job is final and every successful job's result is fetched.
@@ -118,19 +122,36 @@ class ResultCollector:
                     )
                     if deadline is not None:
                         pause = min(pause, max(deadline - time.monotonic(), 0))
-                    time.sleep(pause)
+                    if self._pause(pause):
+                        return
                     if wait is None:
                         interval = POLL_MIN if changed else min(interval * 1.5, POLL_MAX)
+                    self._late_pause = (
+                        POLL_FLOOR if changed else min(self._late_pause * LATE_GROWTH, POLL_MAX)
+                    )
             finally:
                 for future in self._fetches.values():
                     future.cancel()
+
+    def _pause(self, seconds: float) -> bool:
+        """Wait ``seconds`` before the next poll; True as soon as a fetch ending meanwhile finished the set."""
+        wake_at = time.monotonic() + seconds
+        while (left := wake_at - time.monotonic()) > 0:
+            if self._fetched.wait(left):
+                self._fetched.clear()
+                self._show()
+                if self._finished():
+                    return True
+        return False
 
     def _until_next_expected_finish(self) -> float:
         """Seconds until the service expects one of the set's jobs to finish (never below POLL_FLOOR).
 
         Polling then, rather than on a fixed beat, frees job-limit slots as soon as they free on the service,
-        so the pacer keeps its queue full. Estimates already past are ignored (a job running longer than
-        expected must not be polled every POLL_FLOOR), and so infinite means: no estimate, poll on the beat.
+        so the pacer keeps its queue full. A job already past its estimate is probably about to finish: it is
+        polled for after a pause that starts at POLL_FLOOR and grows by LATE_GROWTH with each poll that
+        finds nothing new, so a job running far longer than expected is not polled in a tight loop. Infinite
+        means: no estimate, poll on the beat.
         """
         now = datetime.now(timezone.utc)
         soonest = math.inf
@@ -139,8 +160,9 @@ class ResultCollector:
             if job is None or mjob.in_final_state():
                 continue
             expected = getattr(job, "estimated_completion_time", lambda: None)()
-            if expected is not None and expected > now:
-                soonest = min(soonest, (expected - now).total_seconds())
+            if expected is None:
+                continue
+            soonest = min(soonest, (expected - now).total_seconds() if expected > now else self._late_pause)
         return max(soonest, POLL_FLOOR)
 
     # --- one poll -------------------------------------------------------------------------------------------
@@ -181,7 +203,8 @@ class ResultCollector:
             ):
                 future = self._fetches.get(mjob.index)
                 if future is None or (future.done() and future.result() is False):
-                    self._fetches[mjob.index] = pool.submit(self._fetch, mjob)
+                    self._fetches[mjob.index] = future = pool.submit(self._fetch, mjob)
+                    future.add_done_callback(lambda _future: self._fetched.set())
 
     @staticmethod
     def _fetch(mjob: ManagedJob) -> bool:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import datetime, timedelta, timezone
 
-from ibmq_widgets.client.managed.collector import POLL_FLOOR, ResultCollector
+from ibmq_widgets.client.managed.collector import LATE_GROWTH, POLL_FLOOR, POLL_MAX, ResultCollector
 from ibmq_widgets.client.managed.managed_job import ManagedJob
 from ibmq_widgets.client.managed.progress import Progress
 from ibmq_widgets.exceptions import IBMQJobError
@@ -41,9 +42,17 @@ def test_the_pause_ends_when_the_soonest_job_is_expected_to_finish():
     assert 0.3 < pause <= 0.4
 
 
-def test_estimates_already_past_are_ignored_so_a_slow_job_is_not_polled_in_a_tight_loop():
-    assert math.isinf(_collector(-5.0)._until_next_expected_finish())
-    assert 0.9 < _collector(-5.0, 1.0)._until_next_expected_finish() <= 1.0
+def test_a_job_past_its_estimate_is_polled_soon_then_less_and_less_often():
+    collector = _collector(-5.0)
+    pauses = []
+    for _ in range(12):  # polls that find nothing new
+        pauses.append(collector._until_next_expected_finish())
+        collector._late_pause = min(collector._late_pause * LATE_GROWTH, POLL_MAX)
+    assert pauses[0] == POLL_FLOOR  # probably about to finish: look again soon
+    assert all(later > earlier for earlier, later in itertools.pairwise(pauses))
+    assert pauses[-1] == POLL_MAX  # a job running far longer than expected is not polled in a tight loop
+    # the late job is looked at before one expected in a second
+    assert _collector(-5.0, 1.0)._until_next_expected_finish() == POLL_FLOOR
 
 
 def test_a_job_due_any_moment_still_leaves_the_floor_between_polls():
