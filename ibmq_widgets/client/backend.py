@@ -281,9 +281,9 @@ class IBMQBackend:
         IBMQBackendJobLimitError
             If the instance has as many unfinished jobs on the backend as it may.
         """
-        from ibmq_widgets.client.submission import submit
+        from ibmq_widgets.client.submission import encode_run, send_submission
 
-        return submit(self, circuits, shots=shots, job_name=job_name, job_tags=job_tags, options=options)
+        return send_submission(encode_run(self, circuits, shots, job_name, job_tags, **options))
 
     def jobs(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from qiskit.circuit import QuantumCircuit
@@ -17,12 +18,23 @@ from ibmq_widgets.client.session import RetryMode
 if TYPE_CHECKING:
     from ibmq_widgets.client.backend import IBMQBackend
 
-__all__ = ["NAME_METADATA_KEY", "NAME_TAG_PREFIX", "prepare_circuits", "submit"]
+__all__ = [
+    "DEFAULT_SHOTS",
+    "NAME_METADATA_KEY",
+    "NAME_TAG_PREFIX",
+    "EncodedSubmission",
+    "encode_run",
+    "encode_submission",
+    "prepare_circuits",
+    "send_submission",
+]
 
 #: Where each circuit's name travels (the API echoes a circuit's metadata in its pub result).
 NAME_METADATA_KEY = "ibmq_widgets.name"
 #: The API has no job name; it travels as this tag.
 NAME_TAG_PREFIX = "name:"
+#: Shots per circuit when run() is not told.
+DEFAULT_SHOTS = 4000
 _RUN_OPTIONS = ("seed_simulator", "optimization_level", "seed_transpiler", "max_execution_time")
 
 
@@ -141,7 +153,19 @@ def _prepared(backend: IBMQBackend, target: Any, circuit: QuantumCircuit, option
     return circuit
 
 
-def submit(
+@dataclass(frozen=True)
+class EncodedSubmission:
+    """A job checked and encoded, ready to POST: sending it again (after a lost answer) sends the same
+    Idempotency-Key, so the service creates the job once."""
+
+    backend: IBMQBackend
+    body: str
+    tags: list[str]
+    circuit_names: list[str]
+    idempotency_key: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+def encode_submission(
     backend: IBMQBackend,
     circuits: Any,
     *,
@@ -149,8 +173,14 @@ def submit(
     job_name: str | None,
     job_tags: Sequence[str] | None,
     options: dict[str, Any],
-) -> IBMQJob:
-    """Check, prepare and POST one Sampler V2 job (one pub per circuit); emits ``events.job_submitted``."""
+) -> EncodedSubmission:
+    """Check and prepare one Sampler V2 job (one pub per circuit) without sending it.
+
+    Raises
+    ------
+    IBMQBackendValueError
+        If an argument or circuit cannot run on ``backend``.
+    """
     circuit_list = _as_circuit_list(circuits)
     tags = _check_arguments(backend, circuit_list, shots, job_name, job_tags, options)
     prepared = prepare_circuits(backend, circuit_list, options)
@@ -165,12 +195,18 @@ def submit(
     }
     if options.get("max_execution_time") is not None:
         body["cost"] = options["max_execution_time"]  # the API's per-job time limit, in seconds
+    return EncodedSubmission(backend, wire.dumps(body), tags, [c.name for c in prepared])
+
+
+def send_submission(encoded: EncodedSubmission) -> IBMQJob:
+    """POST an encoded job; emits ``events.job_submitted`` and returns the job."""
+    backend = encoded.backend
     provider = backend.provider()
     response = provider.session.request(
         "POST",
         "/jobs",
-        data=wire.dumps(body),
-        headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+        data=encoded.body,
+        headers={"Content-Type": "application/json", "Idempotency-Key": encoded.idempotency_key},
         retry=RetryMode.SUBMISSION,
     )
     answer = response.json()
@@ -180,11 +216,25 @@ def submit(
             "id": answer["id"],
             "backend": answer.get("backend", backend.name()),
             "state": {"status": "Queued"},
-            "tags": tags,
-            "ibmq_widgets": {"num_pubs": len(prepared)},
+            "tags": list(encoded.tags),
+            "ibmq_widgets": {"num_pubs": len(encoded.circuit_names)},
         },
         backend=backend,
-        circuit_names=[c.name for c in prepared],
+        circuit_names=list(encoded.circuit_names),
     )
     events.job_submitted.emit(job)
     return job
+
+
+def encode_run(
+    backend: IBMQBackend,
+    circuits: Any,
+    shots: int = DEFAULT_SHOTS,
+    job_name: str | None = None,
+    job_tags: Sequence[str] | None = None,
+    **options: Any,
+) -> EncodedSubmission:
+    """What ``backend.run`` with the same arguments would send, encoded but not sent."""
+    return encode_submission(
+        backend, circuits, shots=shots, job_name=job_name, job_tags=job_tags, options=options
+    )

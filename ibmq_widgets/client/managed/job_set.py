@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import threading
 from collections.abc import Sequence
 from typing import Any
 
+from ibmq_widgets.client.backend import IBMQBackend
+from ibmq_widgets.client.submission import encode_run, send_submission
 from ibmq_widgets.exceptions import IBMQJobFailureError, IBMQJobManagerValueError
 
 from . import tags as tagging
@@ -21,6 +24,11 @@ from .submitter import Submitter
 __all__ = ["ManagedJobSet"]
 
 LIST_PAGE_LIMIT = 10_000  # the client pages a list request; a set never has more jobs than this
+
+
+def _send(payload: Any) -> Any:
+    """Submit one encoded job (or run the deferred ``run()`` of a backend that is not an IBMQBackend)."""
+    return payload() if callable(payload) else send_submission(payload)
 
 
 class ManagedJobSet:
@@ -86,18 +94,21 @@ class ManagedJobSet:
             parts = [f"{waiting} waiting for a slot" if waiting else "", f"{failed} failed" if failed else ""]
             bar.update(sent, total, ", ".join(part for part in parts if part))
 
-        def submit_one(mjob: ManagedJob) -> Any:
+        def encode(mjob: ManagedJob) -> Any:
             info = tagging.JobSetTags(
                 self._id, mjob.index, mjob.first, mjob.last, self._name, total, self._num_experiments
             )
-            return backend.run(
-                mjob.experiments,
-                job_name=tagging.job_name_for(self._name, mjob.index),
-                job_tags=tagging.encode_tags(info, self._tags),
+            arguments = {
+                "job_name": tagging.job_name_for(self._name, mjob.index),
+                "job_tags": tagging.encode_tags(info, self._tags),
                 **run_config,
-            )
+            }
+            if isinstance(backend, IBMQBackend):
+                return encode_run(backend, mjob.experiments, **arguments)
+            # another kind of backend (a test double, another provider's) runs its own run() when sent
+            return functools.partial(backend.run, mjob.experiments, **arguments)
 
-        self._submitter = Submitter(backend, self._jobs, submit_one, on_change=show)
+        self._submitter = Submitter(backend, self._jobs, encode, _send, on_change=show)
         self._submitter.start()
         # return once every job is submitted or waits for a slot; the pacer sends the waiting ones later
         self._wait_until_paced()

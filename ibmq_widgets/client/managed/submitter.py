@@ -2,9 +2,11 @@
 
 One pacer thread hands jobs, in order, to a small thread pool while the backend has free slots. When the limit
 is reached the waiting jobs show "waiting for a slot" and the pacer waits until a slot frees: it is told so
-when the set's own jobs finish (by whoever watches them) and otherwise asks the backend now and then. A
-job-limit error that races with another client puts the job back in the queue. Any other submission error
-marks that one job failed (``None`` in ``jobs()``) and the others go on.
+when the set's own jobs finish (by whoever watches them) and otherwise asks the backend now and then. While
+they wait, the next few jobs are encoded, so a freed slot is filled by one POST: the service's queue does not
+run dry while the client prepares circuits. A job-limit error that races with another client puts the job back
+in the queue. Any other submission error marks that one job failed (``None`` in ``jobs()``) and the others go
+on. A job's payload is encoded once: a retry after a lost answer sends the same Idempotency-Key.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from ibmq_widgets.exceptions import (
@@ -29,6 +31,7 @@ from .managed_job import ManagedJob, SubmitState
 __all__ = ["Submitter"]
 
 MAX_WORKERS = 4
+ENCODE_AHEAD = 4  # jobs waiting for a slot that are encoded ahead of it (bounded: payloads hold memory)
 SLOT_POLL_MIN = 0.5  # seconds between job-limit checks while waiting, growing to SLOT_POLL_MAX
 SLOT_POLL_MAX = 5.0
 TRANSIENT_RETRY_WINDOW = 120.0  # how long a lost connection may last before a submission counts as failed
@@ -49,8 +52,11 @@ class Submitter:
         Where the jobs go.
     managed_jobs : list of ManagedJob
         The set's jobs, each holding its experiments.
-    submit_one : callable
-        ``submit_one(managed_job) -> IBMQJob``: submits one job (``backend.run`` with its name and tags).
+    encode : callable
+        ``encode(managed_job) -> payload``: checks and encodes one job without sending it; raises for a job
+        that cannot run as given.
+    send : callable
+        ``send(payload) -> IBMQJob``: submits an encoded job; sending the same payload twice creates one job.
     on_change : callable, optional
         Called with no argument whenever a job changes state (for progress bars).
     """
@@ -59,16 +65,19 @@ class Submitter:
         self,
         backend: Any,
         managed_jobs: list[ManagedJob],
-        submit_one: Callable[[ManagedJob], Any],
+        encode: Callable[[ManagedJob], Any],
+        send: Callable[[Any], Any],
         on_change: Callable[[], None] | None = None,
         max_workers: int = MAX_WORKERS,
     ) -> None:
         self._backend = backend
         self._jobs = managed_jobs
-        self._submit_one = submit_one
+        self._encode = encode
+        self._send = send
         self._on_change = on_change or (lambda: None)
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(managed_jobs))))
         self._queue: deque[ManagedJob] = deque(managed_jobs)
+        self._encoded: dict[int, Future] = {}  # job index -> its payload, encoded while it waits for a slot
         self._cond = threading.Condition()
         self._slots: int | None = None  # free slots as we believe; None = the backend does not say
         self._in_flight = 0
@@ -103,6 +112,9 @@ class Submitter:
             for mjob in self._queue:
                 mjob.cancel()
             self._queue.clear()
+            for future in self._encoded.values():
+                future.cancel()
+            self._encoded.clear()
             self._cond.notify_all()
 
     # --- the pacer thread -----------------------------------------------------------------------------------
@@ -138,12 +150,16 @@ class Submitter:
                     SubmitState.PENDING,
                     SubmitState.WAITING_FOR_SLOT,
                 ):
-                    self._queue.popleft()  # cancelled while queued
+                    cancelled = self._queue.popleft()  # cancelled while queued
+                    dropped = self._encoded.pop(cancelled.index, None)
+                    if dropped is not None:
+                        dropped.cancel()
                 if self._stopped or not self._queue:
                     return
                 if self._slots is not None and self._slots <= 0:
                     for mjob in self._queue:
                         mjob.set_waiting()
+                    self._encode_ahead()
                     self._on_change()
                     notified = self._cond.wait(timeout=poll)
                     if notified:
@@ -168,19 +184,38 @@ class Submitter:
                 continue
             self._pool.submit(self._submit, mjob)
 
+    def _encode_ahead(self) -> None:
+        """Start encoding the first ENCODE_AHEAD waiting jobs not encoded yet (called holding the lock)."""
+        for mjob in list(self._queue)[:ENCODE_AHEAD]:
+            if mjob.index not in self._encoded:
+                self._encoded[mjob.index] = self._pool.submit(self._encode, mjob)
+
+    def _payload(self, mjob: ManagedJob) -> Any:
+        with self._cond:
+            ahead = self._encoded.pop(mjob.index, None)
+        if ahead is not None and not ahead.cancelled():
+            return ahead.result()  # raises what encoding raised
+        return self._encode(mjob)
+
     def _submit(self, mjob: ManagedJob) -> None:
         try:
             if not mjob.claim():
                 return
             self._on_change()
+            try:
+                payload = self._payload(mjob)
+            except Exception as exc:  # the job cannot run as given (bad shots, too many qubits)
+                mjob.set_failed(f"{type(exc).__name__}: {exc}")
+                self._give_back_slot()
+                return
             deadline = time.monotonic() + TRANSIENT_RETRY_WINDOW
             delay = 1.0
             while True:
                 try:
-                    job = self._submit_one(mjob)
+                    job = self._send(payload)
                 except Exception as exc:
                     if _is_job_limit(exc):
-                        self._requeue(mjob)
+                        self._requeue(mjob, payload)
                         return
                     if (
                         isinstance(exc, (IBMQConnectionError, IBMQServerError))
@@ -201,8 +236,11 @@ class Submitter:
             with contextlib.suppress(Exception):
                 self._on_change()
 
-    def _requeue(self, mjob: ManagedJob) -> None:
+    def _requeue(self, mjob: ManagedJob, payload: Any) -> None:
+        kept: Future = Future()
+        kept.set_result(payload)  # sent again as it is, with the same Idempotency-Key
         with self._cond:
+            self._encoded[mjob.index] = kept
             mjob.set_waiting()
             # keep the set's order: the job goes back ahead of those that were behind it
             self._queue.appendleft(mjob)
