@@ -7,16 +7,29 @@ RuntimeDecoder, the reference codec, so what travels is byte-compatible with the
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import threading
+import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
+from qiskit import qpy
+from qiskit.circuit import QuantumCircuit
+
 try:  # qiskit-ibm-runtime >= 0.48 moved the codec here
-    from qiskit_ibm_runtime.json import RuntimeDecoder, RuntimeEncoder
+    from qiskit_ibm_runtime import json as _runtime_json
 except ImportError:  # pragma: no cover - older releases
-    from qiskit_ibm_runtime.utils.json import RuntimeDecoder, RuntimeEncoder
+    from qiskit_ibm_runtime.utils import json as _runtime_json
+
+RuntimeDecoder = _runtime_json.RuntimeDecoder
+RuntimeEncoder = _runtime_json.RuntimeEncoder
+# The QPY version RuntimeEncoder writes: the newest both this qiskit and the service read.
+_SERVICE_QPY = getattr(_runtime_json, "SERVICE_MAX_SUPPORTED_QPY_VERSION", None)
+_QPY = None if _SERVICE_QPY is None else min(_SERVICE_QPY, qpy.QPY_VERSION)
 
 __all__ = [
     "API_VERSION",
@@ -34,21 +47,105 @@ __all__ = [
 API_VERSION = "2026-04-15"
 
 
+def _deflate(data: bytes) -> bytes:
+    # zlib.compress() sets up about 256 KiB of deflate state per call: about 65 us for a circuit or a bit
+    # array of a few hundred bytes, the biggest cost of encoding a 50-circuit job. A small window, a small
+    # hash table and a fast level do it in about 10 us; the output is an ordinary zlib stream.
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 12, 2)
+    return compressor.compress(data) + compressor.flush()
+
+
+def _envelope(type_name: str, write: Any) -> dict[str, str]:
+    with io.BytesIO() as buffer:
+        write(buffer)
+        raw = buffer.getvalue()
+    return {"__type__": type_name, "__value__": base64.standard_b64encode(_deflate(raw)).decode("ascii")}
+
+
+class _Encoder(RuntimeEncoder):
+    """RuntimeEncoder, with circuits and numeric arrays written as it writes them (QPY of the version it
+    picks, ``np.save`` without pickles) but compressed more cheaply; everything else is RuntimeEncoder's."""
+
+    def default(self, obj: Any) -> Any:
+        if isinstance(obj, QuantumCircuit) and _QPY is not None:
+            return _envelope(
+                "QuantumCircuit", lambda buffer: qpy.dump(obj, buffer, RuntimeEncoder, version=_QPY)
+            )
+        if isinstance(obj, np.ndarray) and obj.dtype != object:
+            return _envelope("ndarray", lambda buffer: np.save(buffer, obj, allow_pickle=False))
+        return super().default(obj)
+
+
 def dumps(obj: Any) -> str:
     """Encode ``obj`` (circuits, arrays, primitive results, plain JSON) as the API does."""
-    return json.dumps(obj, cls=RuntimeEncoder)
+    return json.dumps(obj, cls=_Encoder)
 
 
 # Decoding reads numpy array headers with ast.literal_eval, which CPython 3.11 (before 3.11.8) cannot run in two
 # threads at once ("SystemError: AST constructor recursion depth mismatch"); results fetched concurrently by the
 # job manager hit it. Decoding holds the GIL almost throughout, so serialising it costs nothing.
 _DECODE_LOCK = threading.Lock()
+_NPY_MAGIC = b"\x93NUMPY"
+_NPY_HEADERS: dict[bytes, tuple[np.dtype, tuple[int, ...], bool]] = {}  # guarded by _DECODE_LOCK
+_NPY_HEADERS_KEPT = 256
+
+
+def _read_npy(value: str) -> np.ndarray | None:
+    """A numeric array from RuntimeEncoder's envelope (base64 of zlib of ``np.save``), or None to leave it
+    to ``np.load``.
+
+    A result holds many arrays of the same dtype and shape, so their ``.npy`` headers are byte-identical:
+    each distinct header is parsed once (by numpy) instead of once per array.
+    """
+    data = zlib.decompress(base64.standard_b64decode(value))
+    if not data.startswith(_NPY_MAGIC) or len(data) < 10:
+        return None
+    major = data[6]
+    size_bytes = 2 if major == 1 else 4
+    start = 8 + size_bytes
+    header_length = int.from_bytes(data[8:start], "little")
+    header = data[start : start + header_length]
+    parsed = _NPY_HEADERS.get(header)
+    if parsed is None:
+        stream = io.BytesIO(data)
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(stream)
+        else:
+            return None
+        if dtype.hasobject:
+            return None
+        if len(_NPY_HEADERS) >= _NPY_HEADERS_KEPT:
+            _NPY_HEADERS.clear()
+        parsed = _NPY_HEADERS[header] = (dtype, tuple(shape), bool(fortran_order))
+    dtype, shape, fortran_order = parsed
+    count = int(np.prod(shape, dtype=np.int64))
+    flat = np.frombuffer(bytearray(data), dtype=dtype, count=count, offset=start + header_length)
+    if fortran_order:
+        return flat.reshape(shape[::-1]).transpose()
+    return flat.reshape(shape)
+
+
+class _Decoder(RuntimeDecoder):
+    """RuntimeDecoder, with numeric arrays read through ``_read_npy``; everything else is RuntimeDecoder's."""
+
+    def object_hook(self, obj: Any) -> Any:
+        if obj.get("__type__") == "ndarray" and isinstance(obj.get("__value__"), str):
+            try:
+                array = _read_npy(obj["__value__"])
+            except (ValueError, zlib.error):
+                array = None  # let RuntimeDecoder read it, or say what is wrong with it
+            if array is not None:
+                return array
+        return super().object_hook(obj)
 
 
 def loads(text: str | bytes) -> Any:
     """Decode API JSON, turning ``__type__`` envelopes back into qiskit objects."""
     with _DECODE_LOCK:
-        return json.loads(text, cls=RuntimeDecoder)
+        return json.loads(text, cls=_Decoder)
 
 
 def sampler_params(pubs: Iterable[Sequence[Any]], options: dict | None = None) -> dict:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
 import pytest
 from qiskit import QuantumCircuit
 from qiskit.primitives import BitArray, DataBin, PrimitiveResult, SamplerPubResult
@@ -44,3 +46,47 @@ def test_dates_are_utc_on_the_wire():
     assert wire.parse_datetime(None) is None
     with pytest.raises(ValueError):
         wire.parse_datetime("yesterday")
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.arange(12, dtype=np.uint8).reshape(3, 4),
+        np.asfortranarray(np.arange(12.0).reshape(3, 4)),
+        np.array(3.5),
+        np.zeros((0, 3)),
+        np.array([1 + 2j, 3j]),
+        np.array([True, False]),
+        np.arange(6, dtype=">i4").reshape(2, 3),
+    ],
+    ids=["bytes", "fortran", "scalar", "empty", "complex", "bool", "big-endian"],
+)
+def test_arrays_travel_in_the_reference_format_both_ways(array):
+    ours = wire.dumps({"x": array})
+    reference = json.dumps({"x": array}, cls=wire.RuntimeEncoder)
+    for text in (ours, reference):  # each side reads what the other writes
+        for decoded in (wire.loads(text)["x"], json.loads(text, cls=wire.RuntimeDecoder)["x"]):
+            assert decoded.dtype == array.dtype and decoded.shape == array.shape
+            assert np.array_equal(decoded, array)
+    mine = wire.loads(ours)["x"]
+    mine[...] = 0  # a decoded array is the caller's to change, as np.load gives it
+    assert np.array_equal(wire.loads(ours)["x"], array)
+
+
+def test_circuits_and_results_we_encode_decode_with_the_reference_decoder():
+    circuit = QuantumCircuit(3, name="ghz", metadata={"ibmq_widgets.name": "ghz", "run": 7})
+    circuit.h(0)
+    circuit.cx(0, 1)
+    circuit.cx(1, 2)
+    circuit.measure_all()
+    params = json.loads(wire.dumps(wire.sampler_params([(circuit, None, 64)])), cls=wire.RuntimeDecoder)
+    decoded = params["pubs"][0][0]
+    assert decoded == circuit and decoded.metadata == circuit.metadata and decoded.name == "ghz"
+    result = json.loads(wire.dumps(_result()), cls=wire.RuntimeDecoder)
+    assert result[0].data.meas.get_counts() == {"00": 30, "11": 70}
+
+
+def test_a_damaged_array_is_a_clear_error_not_a_wrong_value():
+    text = wire.dumps({"x": np.arange(4)}).replace('"__value__": "', '"__value__": "AAAA', 1)
+    with pytest.raises(Exception, match=r"(?i)error|invalid|incorrect"):
+        wire.loads(text)
