@@ -150,14 +150,18 @@ class ResultCollector:
         Polling then, rather than on a fixed beat, frees job-limit slots as soon as they free on the service,
         so the pacer keeps its queue full. A job already past its estimate is probably about to finish: it is
         polled for after a pause that starts at POLL_FLOOR and grows by LATE_GROWTH with each poll that
-        finds nothing new, so a job running far longer than expected is not polled in a tight loop. Infinite
-        means: no estimate, poll on the beat.
+        finds nothing new, so a job running far longer than expected is not polled in a tight loop. So is a
+        job submitted since the last poll: the submission's answer has no estimate, the next listing has.
+        Infinite means: no estimate, poll on the beat.
         """
         now = datetime.now(timezone.utc)
         soonest = math.inf
         for mjob in self._jobs:
             job = mjob.job
             if job is None or mjob.in_final_state():
+                continue
+            if not mjob.listed:
+                soonest = min(soonest, self._late_pause)
                 continue
             expected = getattr(job, "estimated_completion_time", lambda: None)()
             if expected is None:

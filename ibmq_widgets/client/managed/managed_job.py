@@ -51,6 +51,7 @@ class ManagedJob:
         self.result_data: Any = None  # the client's Result once fetched
         self.result_error: str | None = None  # why there is no result (failed, cancelled, fetch error)
         self._status: Any = None  # the last JobStatus seen, from a list request or the job itself
+        self.listed = False  # whether a list request has shown the job yet (with the service's estimates)
         self._lock = threading.Lock()
 
     # --- identity ------------------------------------------------------------------------------------------
@@ -113,6 +114,7 @@ class ManagedJob:
         with self._lock:
             self.job = listed_job
             self._status = listed_job.status(refresh=False)
+            self.listed = True
 
     def status(self, refresh: bool = False) -> Any:
         """The job's JobStatus.

@@ -32,9 +32,16 @@ class _PendingJob:
         raise IBMQJobError("not needed here")
 
 
-def _collector(*finishes_in: float | None) -> ResultCollector:
+def _collector(*finishes_in: float | None, listed: bool = True) -> ResultCollector:
     jobs = [ManagedJob(i, i, i, job=_PendingJob(seconds)) for i, seconds in enumerate(finishes_in)]
+    for job in jobs:
+        job.listed = listed  # as after a list request; a job just submitted has not been listed yet
     return ResultCollector(jobs, list_jobs=dict, progress=Progress())
+
+
+def test_a_job_submitted_since_the_last_poll_is_listed_soon_to_learn_its_estimate():
+    assert _collector(None, listed=False)._until_next_expected_finish() == POLL_FLOOR
+    assert _collector(5.0, listed=False)._until_next_expected_finish() == POLL_FLOOR
 
 
 def test_the_pause_ends_when_the_soonest_job_is_expected_to_finish():
