@@ -16,6 +16,7 @@ restart) gives the same result.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib
 import os
@@ -294,18 +295,25 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="ibmq-widgets-parent-watch", daemon=True).start()
 
 
-def serve(conn: Connection, runner_path: str = DEFAULT_RUNNER, watch_parent: bool = False) -> None:
+def serve(
+    conn: Connection, runner_path: str = DEFAULT_RUNNER, watch_parent: bool = False, freeze_heap: bool = False
+) -> None:
     """The worker process main loop: run the jobs the scheduler sends until told to stop.
 
     Protocol (tuples over ``conn``): the worker sends ``("ready",)`` once warmed up; then for each
     ``("run", job)`` it answers ``("done", job_id, result_text)`` or ``("failed", job_id, reason)``;
     ``("stop",)`` or a closed pipe ends it. With ``watch_parent`` (in a worker process) the process also
-    ends as soon as the process that started it is gone, so no orphan keeps simulating.
+    ends as soon as the process that started it is gone, so no orphan keeps simulating. With ``freeze_heap``
+    (a worker process of its own) what the warm-up built is hidden from the garbage collector.
     """
     if watch_parent:
         _exit_with_parent()
     runner = _resolve(runner_path)
     _warm_up()
+    if freeze_heap:
+        # qiskit, aer and the catalog live as long as the process; left in view, the collector walks their
+        # ~170,000 objects again and again while jobs allocate (about 5 of 32 ms of CPU per 50-circuit job).
+        gc.freeze()
     conn.send(("ready",))
     while True:
         try:
@@ -343,4 +351,4 @@ def main(argv: list[str] | None = None) -> None:
     # process group; without this each worker of an embedded service would print a KeyboardInterrupt.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     fd, runner = (argv if argv is not None else sys.argv[1:])[:2]
-    serve(Connection(int(fd)), runner, watch_parent=True)
+    serve(Connection(int(fd)), runner, watch_parent=True, freeze_heap=True)
