@@ -15,6 +15,7 @@ from qiskit_ibm_runtime.utils.backend_decoder import (
 )
 
 from ibmq_widgets import exceptions as exc
+from ibmq_widgets.client.submission import DEFAULT_SHOTS, encode_run, send_submission
 from ibmq_widgets.wire import format_datetime
 
 if TYPE_CHECKING:
@@ -253,7 +254,7 @@ class IBMQBackend:
     def run(
         self,
         circuits: QuantumCircuit | Sequence[QuantumCircuit],
-        shots: int = 4000,
+        shots: int = DEFAULT_SHOTS,
         job_name: str | None = None,
         job_tags: Sequence[str] | None = None,
         **options: Any,
@@ -281,8 +282,6 @@ class IBMQBackend:
         IBMQBackendJobLimitError
             If the instance has as many unfinished jobs on the backend as it may.
         """
-        from ibmq_widgets.client.submission import encode_run, send_submission
-
         return send_submission(encode_run(self, circuits, shots, job_name, job_tags, **options))
 
     def jobs(

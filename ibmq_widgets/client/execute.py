@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ibmq_widgets import exceptions as exc
+from ibmq_widgets.client.submission import DEFAULT_SHOTS
 
 if TYPE_CHECKING:
     from qiskit.circuit import QuantumCircuit
@@ -19,7 +20,7 @@ __all__ = ["execute"]
 def execute(
     circuits: QuantumCircuit | Sequence[QuantumCircuit],
     backend: IBMQBackend,
-    shots: int = 4000,
+    shots: int = DEFAULT_SHOTS,
     job_name: str | None = None,
     job_tags: Sequence[str] | None = None,
     **options: Any,

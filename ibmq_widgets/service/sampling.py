@@ -40,7 +40,7 @@ def countable(pub: Any) -> bool:
     circuit = pub.circuit
     if circuit.num_parameters or pub.parameter_values.num_parameters or pub.parameter_values.shape:
         return False
-    if not any(instruction.operation.name == "measure" for instruction in circuit.data):
+    if not any(instruction.name == "measure" for instruction in circuit.data):
         return False
     registers = circuit.cregs
     if not registers or any(not 0 < reg.size <= MAX_REGISTER_BITS for reg in registers):
@@ -83,7 +83,7 @@ def terminal_measurements(circuit: Any) -> list[tuple[int, int]] | None:
     measured: set[int] = set()
     pairs: list[tuple[int, int]] = []
     for instruction in circuit.data:
-        name = instruction.operation.name
+        name = instruction.name  # not instruction.operation.name, which builds a Python gate each time
         qubits = [qubit_index[qubit] for qubit in instruction.qubits]
         if name == "measure":
             measured.add(qubits[0])
@@ -113,7 +113,7 @@ def sample_registers(
     ]
     chosen = set(exact)
     counted = [i for i in range(len(circuits)) if i not in chosen]
-    arrays: list[dict[str, Any]] = [{}] * len(circuits)
+    arrays: list[Any] = [None] * len(circuits)  # every entry is filled by one of the two paths below
     if exact:
         drawn = _sample_exactly(
             simulator, [circuits[i] for i in exact], [plans[i] for i in exact], shots, seed
@@ -140,7 +140,7 @@ def _sample_exactly(
         qubits = sorted({qubit for qubit, _ in plan})
         unitary = circuit.copy_empty_like()
         for instruction in circuit.data:
-            if instruction.operation.name != "measure":
+            if instruction.name != "measure":
                 unitary._append(instruction)
         unitary._append(
             CircuitInstruction(

@@ -6,8 +6,8 @@ fresh one, so a runaway or crashing simulation costs only its own job.
 
 Simulation: qiskit-aer on the circuit cut to its active qubits, with the device's noise for those qubits
 (``noise.DeviceNoise``, built once per device per process), or ideal for ``ibmq_qasm_simulator``. Sampler pubs
-without parameters run as counts turned into per-shot bit arrays (``sampling``); the others, and Estimator pubs,
-through aer's V2 primitives.
+without parameters become per-shot bit arrays drawn from exact probabilities (ideal simulator) or from aer's
+counts (``sampling``); the others, and Estimator pubs, run through aer's V2 primitives.
 Results look like the real primitives': a ``PrimitiveResult`` of ``SamplerPubResult`` (one ``BitArray`` per
 classical register, named as the register) or of ``PubResult`` (``evs``, ``stds``), each pub's metadata
 ``{"shots" or "target_precision", "circuit_metadata"}``. Each job is seeded from its id, so a rerun (after a
@@ -136,7 +136,7 @@ def _run_sampler(engine: _Engine, backend: str, params: dict, seed: int) -> Any:
     cuts = [cut_to_active_qubits(pub.circuit) for pub in pubs]
     # Pubs that need the same simulator (all of them on the ideal simulator; on a device, those on the same
     # qubits with the same gates) and the same shots run in one Aer call: for small circuits the per-call
-    # set-up dominates. Pubs without parameters run as counts (see sampling.py); the others through SamplerV2.
+    # set-up dominates. Pubs without parameters are sampled (see sampling.py); the others run through SamplerV2.
     groups: dict[Any, list[int]] = {}
     for index, (pub, cut) in enumerate(zip(pubs, cuts, strict=True)):
         key = (engine.options_key(backend, cut), countable(pub), pub.shots)
@@ -148,7 +148,7 @@ def _run_sampler(engine: _Engine, backend: str, params: dict, seed: int) -> Any:
         if as_counts:
             simulator = AerSimulator(**backend_options)
             circuits = [cuts[i].circuit for i in indices]
-            noiseless = "noise_model" not in backend_options and "method" not in backend_options
+            noiseless = engine.catalog.is_simulator(backend) and len(cuts[first].qubits) <= _DENSE_QUBIT_LIMIT
             for index, fields in zip(
                 indices,
                 sample_registers(simulator, circuits, shots, seed + first, noiseless=noiseless),
