@@ -1,19 +1,27 @@
-"""Benchmark: the job manager against one-job-at-a-time, and ManagedResults.to_dataframe() against a loop.
+"""Benchmark: the job manager against what a user writes by hand, and ManagedResults.to_dataframe() against a loop.
 
-1. 1,000 experiments, 50 per job (20 jobs), on the ideal simulator ``ibmq_qasm_simulator`` of an in-process
-   local service (2 workers, the default job limit of 5 per backend), measured side by side in one run:
-   - reference: the sequential loop a user writes with the same client: submit one job, wait for its result,
-     fetch it, next (``backend.run(chunk).result()``, the client's default polling);
-   - ours: ``IBMQJobManager().run(circuits, backend, max_experiments_per_job=50).results()``.
+1. 1,000 experiments on the ideal simulator ``ibmq_qasm_simulator`` of a local service in its own process
+   (2 workers, the default job limit of 5 unfinished jobs per backend), 1,024 shots, measured side by side in
+   one run with the same client and provider:
+   - sequential: one job of 50 at a time, each waited for and fetched before the next is submitted
+     (``backend.run(chunk).result()``, the client's default polling): the naive loop;
+   - few big jobs at once: ``jobs = [backend.run(chunk) for chunk in 5 chunks of 200]`` then
+     ``[job.result() for job in jobs]``. This is the strongest simple thing a user would write: as few jobs as
+     the job limit lets run at once (so the fewest submissions, result downloads and status polls), all
+     submitted before the first is waited for, so the service's workers never wait for the client;
+   - ours: ``IBMQJobManager().run(circuits, backend).results()`` with its default job size (the job limit's
+     slots, capped by the backend's max_experiments), and, for reference, with ``max_experiments_per_job=50``.
    Wall time and HTTP requests from the first submission to the last result. Requests are counted by a
-   ``requests`` response hook on the client's session (``provider.session.http``), which both use.
-   Target (issue 4): at least 3x faster, with no more requests.
+   ``requests`` response hook on the client's session (``provider.session.http``), which all of them use, and
+   split by kind (submissions, lists, per-job status, result downloads, job-limit queries).
+   Targets (issue 14): ours no slower than "few big jobs at once" with no more requests, and at least 3x faster
+   than the sequential loop.
 2. ``to_dataframe()`` of a set of 10,000 experiments against building the same DataFrame with a loop of
    ``get_counts(i)`` (and ``job(i)`` for the job id) over every experiment.
 
-Medians of several runs (the two contenders alternate); prints seconds, requests and the ratios.
+Medians of several runs (the contenders take turns first); prints seconds, requests and the ratios.
 
-Usage: python bench/bench_job_manager.py [--runs N]
+Usage: python bench/bench_job_manager.py [--runs N] [--skip-frame] [--skip-per-50]
 """
 
 from __future__ import annotations
@@ -22,12 +30,17 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import pandas as pd
 import psutil
@@ -37,7 +50,8 @@ from ibmq_widgets.client.account import AccountManager
 from ibmq_widgets.managed import IBMQJobManager
 
 EXPERIMENTS = 1_000
-PER_JOB = 50
+PER_JOB = 50  # the sequential loop's job size (and the job manager's former figure)
+BIG_JOBS = 5  # "few big jobs at once": as many as the default job limit lets run at once
 SHOTS = 1_024
 FRAME_EXPERIMENTS = 10_000
 
@@ -57,20 +71,45 @@ def make_circuits(backend, count: int) -> list[QuantumCircuit]:
     return transpile(circuits, backend=backend, optimization_level=1)
 
 
+def request_kind(method: str, url: str) -> str:
+    """What a request was for: submit, list, status, result, job limit or its path."""
+    path = urlsplit(url).path
+    if re.search(r"/jobs/?$", path):
+        return "submit" if method == "POST" else "list"
+    if re.search(r"/jobs/[^/]+/results$", path):
+        return "result"
+    if re.search(r"/jobs/[^/]+$", path):
+        return "status"
+    if path.endswith("/job_limit"):
+        return "job limit"
+    return f"{method} {path}"
+
+
 class RequestCounter:
-    """Counts HTTP responses through a response hook on the client's requests.Session."""
+    """Counts HTTP responses, by kind, through a response hook on the client's requests.Session."""
 
     def __init__(self, http) -> None:
-        self.count = 0
+        self.kinds: Counter[str] = Counter()
+        self._lock = threading.Lock()  # the job manager's threads answer concurrently
         http.hooks["response"].append(self._hook)
 
+    @property
+    def count(self) -> int:
+        with self._lock:
+            return sum(self.kinds.values())
+
+    def snapshot(self) -> Counter[str]:
+        with self._lock:
+            return Counter(self.kinds)
+
     def _hook(self, response, *args, **kwargs):
-        self.count += 1
+        with self._lock:
+            self.kinds[request_kind(response.request.method, response.request.url)] += 1
         return response
 
 
 def sequential(backend, circuits: list[QuantumCircuit]) -> list:
-    """The reference: one job at a time, each waited for and fetched before the next is submitted."""
+    """The naive loop: one job at a time, each waited for and fetched before the next is submitted."""
     results = []
     for first in range(0, len(circuits), PER_JOB):
         job = backend.run(circuits[first : first + PER_JOB], shots=SHOTS)
@@ -78,9 +117,19 @@ def sequential(backend, circuits: list[QuantumCircuit]) -> list:
     return results
 
 
-def managed(backend, circuits: list[QuantumCircuit]):
+def big_jobs_at_once(backend, circuits: list[QuantumCircuit]) -> list:
+    """The strongest simple strategy: the job limit's worth of big jobs submitted at once, then result()."""
+    size = -(-len(circuits) // BIG_JOBS)
+    jobs = [
+        backend.run(circuits[first : first + size], shots=SHOTS) for first in range(0, len(circuits), size)
+    ]
+    return [job.result() for job in jobs]
+
+
+def managed(backend, circuits: list[QuantumCircuit], per_job: int | None = None):
+    """The job manager, with its default job size unless ``per_job`` is given."""
     job_set = IBMQJobManager().run(
-        circuits, backend, max_experiments_per_job=PER_JOB, shots=SHOTS, progress=False
+        circuits, backend, max_experiments_per_job=per_job, shots=SHOTS, progress=False
     )
     return job_set, job_set.results(progress=False)
 
@@ -111,57 +160,94 @@ class CpuMeter:
         return used
 
 
-def measure(counter: RequestCounter, cpu: CpuMeter, run) -> tuple[float, int, float, object]:
-    """Seconds, HTTP requests and CPU seconds (client + service) of one call of ``run``."""
-    before, cpu_before = counter.count, cpu.total()
-    started = time.perf_counter()
-    value = run()
-    return time.perf_counter() - started, counter.count - before, cpu.total() - cpu_before, value
+class Contender:
+    """One way to run the 1,000 experiments, and what each of its runs measured."""
+
+    def __init__(self, label: str, run: Callable[[], object], jobs_of: Callable[[object], list]) -> None:
+        self.label = label
+        self.run = run
+        self.jobs_of = jobs_of  # the value of run() -> its IBMQJob objects (checks the results too)
+        self.times: list[float] = []
+        self.requests: list[int] = []
+        self.kinds: list[Counter[str]] = []
+        self.cpu: list[float] = []
+        self.busy: list[float] = []
+        self.num_jobs = 0
+
+    def measure(self, counter: RequestCounter, cpu: CpuMeter) -> None:
+        before, cpu_before = counter.snapshot(), cpu.total()
+        started = time.perf_counter()
+        value = self.run()
+        seconds = time.perf_counter() - started
+        used = cpu.total() - cpu_before
+        kinds = counter.snapshot() - before
+        jobs = self.jobs_of(value)
+        self.times.append(seconds)
+        self.requests.append(sum(kinds.values()))
+        self.kinds.append(kinds)
+        self.cpu.append(used / seconds)
+        self.busy.append(worker_busy_fraction(jobs, seconds))
+        self.num_jobs = len(jobs)
+
+    def median_time(self) -> float:
+        return statistics.median(self.times)
+
+    def median_requests(self) -> float:
+        return statistics.median(self.requests)
+
+    def typical_kinds(self) -> str:
+        """The request kinds of the run with the median number of requests."""
+        kinds = sorted(self.kinds, key=lambda k: sum(k.values()))[len(self.kinds) // 2]
+        return ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items(), key=lambda kv: -kv[1]))
 
 
-def bench_run_to_results(backend, counter: RequestCounter, cpu: CpuMeter, runs: int) -> None:
+def contenders(backend, circuits: list[QuantumCircuit], per_50: bool) -> list[Contender]:
+    def plain_jobs(results: list) -> list:
+        assert sum(len(result.results) for result in results) == EXPERIMENTS
+        return [backend.retrieve_job(result.job_id) for result in results]
+
+    def set_jobs(value) -> list:
+        job_set, results = value
+        assert results.success and len(results.to_dataframe()) == EXPERIMENTS
+        return job_set.jobs()
+
+    chosen = [
+        Contender("sequential loop, jobs of 50", lambda: sequential(backend, circuits), plain_jobs),
+        Contender("5 big jobs at once, result()", lambda: big_jobs_at_once(backend, circuits), plain_jobs),
+        Contender("IBMQJobManager, default sizes", lambda: managed(backend, circuits), set_jobs),
+    ]
+    if per_50:
+        chosen.append(
+            Contender("IBMQJobManager, 50 per job", lambda: managed(backend, circuits, PER_JOB), set_jobs)
+        )
+    return chosen
+
+
+def bench_run_to_results(backend, counter: RequestCounter, cpu: CpuMeter, runs: int, per_50: bool) -> None:
     circuits = make_circuits(backend, EXPERIMENTS)
-    ref_times, ref_requests, our_times, our_requests = [], [], [], []
-    ref_cpu, our_cpu, ref_busy, our_busy = [], [], [], []
+    entries = contenders(backend, circuits, per_50)
     for run in range(runs):
-        order = [("ref", sequential), ("ours", managed)]
-        if run % 2:
-            order.reverse()
-        for label, fn in order:
-            seconds, count, used, value = measure(counter, cpu, lambda fn=fn: fn(backend, circuits))
-            if label == "ref":
-                ref_times.append(seconds)
-                ref_requests.append(count)
-                ref_cpu.append(used / seconds)
-                assert sum(len(result.results) for result in value) == EXPERIMENTS
-                ref_busy.append(
-                    worker_busy_fraction([backend.retrieve_job(r.job_id) for r in value], seconds)
-                )
-            else:
-                our_times.append(seconds)
-                our_requests.append(count)
-                our_cpu.append(used / seconds)
-                job_set, results = value
-                assert results.success and len(results.to_dataframe()) == EXPERIMENTS
-                our_busy.append(worker_busy_fraction(job_set.jobs(), seconds))
-    ref_t, our_t = statistics.median(ref_times), statistics.median(our_times)
-    ref_r, our_r = statistics.median(ref_requests), statistics.median(our_requests)
-    print(f"run() to all results, {EXPERIMENTS} experiments, {PER_JOB} per job, {runs} runs (median)")
-    print(f"  sequential reference: {ref_t:7.2f} s  {ref_r:5.0f} requests   (runs: {fmt(ref_times)})")
-    print(f"  IBMQJobManager:       {our_t:7.2f} s  {our_r:5.0f} requests   (runs: {fmt(our_times)})")
+        shift = run % len(entries)  # each takes its turn first: none always runs on a machine just woken
+        for entry in entries[shift:] + entries[:shift]:
+            entry.measure(counter, cpu)
+    print(f"run() to all results, {EXPERIMENTS} experiments, {SHOTS} shots, {runs} runs (median)")
+    for entry in entries:
+        print(
+            f"  {entry.label:32s} {entry.num_jobs:3d} jobs {entry.median_time():6.2f} s "
+            f"{entry.median_requests():5.0f} requests  CPU {statistics.median(entry.cpu):.2f} cores  "
+            f"workers busy {statistics.median(entry.busy):4.0%}"
+        )
+        print(f"  {'':32s} runs: {fmt(entry.times)}; requests: {entry.typical_kinds()}")
+    naive, best, ours = entries[0], entries[1], entries[2]
     print(
-        f"  speed-up: {ref_t / our_t:.2f}x (target >= 3x); "
-        f"requests ours/reference: {our_r / ref_r:.2f} (<= 1)"
-    )
-    cores = os.cpu_count()
-    print(
-        f"  CPU busy (client + service + workers, of {cores} cores): reference "
-        f"{statistics.median(ref_cpu):.2f} cores, job manager {statistics.median(our_cpu):.2f} cores"
+        f"  ours vs 5 big jobs: time {ours.median_time() / best.median_time():.2f}x (target <= 1), "
+        f"requests {ours.median_requests():.0f} vs {best.median_requests():.0f} (target <=)"
     )
     print(
-        f"  service workers busy running jobs: reference {statistics.median(ref_busy):.0%}, "
-        f"job manager {statistics.median(our_busy):.0%} (2 workers)"
+        f"  ours vs sequential: {naive.median_time() / ours.median_time():.2f}x faster (target >= 3), "
+        f"requests {ours.median_requests() / naive.median_requests():.2f}x"
     )
+    print(f"  load average (1, 5, 15 min) after the runs: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 def loop_dataframe(results) -> pd.DataFrame:
@@ -242,6 +328,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of each contender (default 3)")
     parser.add_argument("--skip-frame", action="store_true", help="only the run-to-results comparison")
+    parser.add_argument("--skip-per-50", action="store_true", help="leave out the job manager at 50 per job")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data_dir, service_process(data_dir) as (url, api_key, pid):
         provider = AccountManager().enable_account(
@@ -252,7 +339,9 @@ def main() -> None:
         cpu = CpuMeter(pid)
         backend.run(make_circuits(backend, 2), shots=10).result()  # warm the workers and the client's caches
         managed(backend, make_circuits(backend, 100))  # and the job manager's code paths
-        bench_run_to_results(backend, counter, cpu, args.runs)
+        big_jobs_at_once(backend, make_circuits(backend, 100))
+        print(f"load average (1, 5, 15 min) before: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+        bench_run_to_results(backend, counter, cpu, args.runs, per_50=not args.skip_per_50)
         if not args.skip_frame:
             bench_dataframe(backend, args.runs)
 

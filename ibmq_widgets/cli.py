@@ -23,15 +23,29 @@ def _serve(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop_requested.set())
     try:
         handle = start(
-            data_dir=args.data_dir, host=args.host, port=args.port, api_key=args.api_key, workers=args.workers
+            data_dir=args.data_dir,
+            host=args.host,
+            port=args.port,
+            api_key=args.api_key,
+            workers=args.workers,
+            started_by="serve",
         )
     except (LocalServiceError, OSError) as exc:
+        # One line, no traceback: what is wrong, where, and what to do are in the message.
         print(f"ibmq-widgets serve: {exc}", file=sys.stderr)
         return 1
     try:
-        # The one line a parent process waits for; the key goes to stdout only, never to a log.
+        # The one line a parent process waits for, printed once the workers are warm (a job sent now starts
+        # now); the key goes to stdout only, never to a log.
         print(
-            json.dumps({"url": handle.url, "api_key": handle.api_key, "instances": handle.instances}),
+            json.dumps(
+                {
+                    "url": handle.url,
+                    "api_key": handle.api_key,
+                    "instances": handle.instances,
+                    "cloud_urls": handle.cloud_urls,
+                }
+            ),
             flush=True,
         )
         while not stop_requested.wait(0.5):

@@ -28,14 +28,19 @@ that does not exist), so callers can catch them by meaning. No message ever cont
     │   ├── IBMQJobTimeoutError                    (TimeoutError)
     │   ├── IBMQJobInvalidStateError
     │   ├── IBMQJobValueError                      (ValueError; a bad filter, tag or wait time)
-    │   └── IBMQExperimentNotFound                 (LookupError; no such experiment in a result)
+    │   ├── IBMQExperimentNotFound                 (LookupError; no such experiment in a result)
+    │   └── IBMQJobResultTypeError                 (TypeError; counts of an Estimator result, or the reverse)
+    ├── IBMQSessionError                           (a session or batch)
+    │   ├── IBMQSessionClosedError                 (the session no longer accepts jobs)
+    │   └── IBMQSessionValueError                  (ValueError; a bad max_time, a session of another backend)
     ├── IBMQJobManagerError
     │   ├── IBMQJobManagerUnknownJobSet            (LookupError)
     │   ├── IBMQJobManagerInvalidStateError
     │   ├── IBMQJobManagerValueError               (ValueError; a bad argument to the job manager)
     │   ├── IBMQJobManagerTimeoutError             (TimeoutError; a job set's results did not arrive in time)
     │   └── IBMQManagedResultDataNotAvailable      (an experiment whose job did not succeed)
-    └── LocalServiceError                          (the embedded service could not start)
+    └── LocalServiceError                          (the embedded service could not start, or the server that
+                                                    owns the data directory does not answer)
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ __all__ = [
     "IBMQJobManagerUnknownJobSet",
     "IBMQJobManagerValueError",
     "IBMQJobNotFound",
+    "IBMQJobResultTypeError",
     "IBMQJobTimeoutError",
     "IBMQJobValueError",
     "IBMQManagedResultDataNotAvailable",
@@ -71,6 +77,9 @@ __all__ = [
     "IBMQProviderNotFound",
     "IBMQRateLimitError",
     "IBMQServerError",
+    "IBMQSessionClosedError",
+    "IBMQSessionError",
+    "IBMQSessionValueError",
     "LocalServiceError",
 ]
 
@@ -214,6 +223,24 @@ class IBMQExperimentNotFound(IBMQJobError, LookupError):
     """A result has no experiment with that index, name or circuit."""
 
 
+class IBMQJobResultTypeError(IBMQJobError, TypeError):
+    """The result is not of the kind asked for: counts of an Estimator job, expectation values of a Sampler
+    job."""
+
+
+# --- sessions and batches -------------------------------------------------------------------------
+class IBMQSessionError(IBMQError):
+    """A problem with a session or a batch."""
+
+
+class IBMQSessionClosedError(IBMQSessionError):
+    """The session (or batch) was closed or cancelled, or has expired: it accepts no more jobs."""
+
+
+class IBMQSessionValueError(IBMQSessionError, ValueError):
+    """A bad argument about a session: ``max_time`` not positive, a session of another backend or account."""
+
+
 # --- job manager ----------------------------------------------------------------------------------
 class IBMQJobManagerError(IBMQError):
     """A problem with a managed job set."""
@@ -241,4 +268,8 @@ class IBMQManagedResultDataNotAvailable(IBMQJobManagerError):
 
 # --- local service --------------------------------------------------------------------------------
 class LocalServiceError(IBMQError):
-    """The local service could not be started or reached."""
+    """The local service could not be started or reached.
+
+    Also raised when ``service.json`` says a long-lived server (``ibmq-widgets serve``, a Jupyter server) owns the
+    data directory but it does not answer: the message names it (url, pid) and says how to restart it.
+    """

@@ -7,9 +7,10 @@ Usage::
 
     %load_ext ibmq_widgets
     provider = IBMQ.load_account()
-    %ibmq_job_watcher                        # the provider load_account() returned by default
-    %ibmq_job_watcher -i 1 -b ibm_fez -k 20  # poll every second, one backend, keep 20 finished jobs
-    %ibmq_job_watcher --provider provider    # a provider held in a variable
+    %ibmq_job_watcher                                       # every provider the account has enabled
+    %ibmq_job_watcher --provider ibm-q-network/research/main  # one instance, named in the panel's title
+    %ibmq_job_watcher --provider provider                   # a provider held in a variable
+    %ibmq_job_watcher -i 1 -b ibm_fez -k 20                 # poll every second, one backend, keep 20 finished
     %ibmq_disable_job_watcher
 """
 
@@ -24,12 +25,11 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 __all__ = ["JobWatcherMagics", "load_ipython_extension", "unload_ipython_extension"]
 
 _MAGIC_NAMES = ("ibmq_job_watcher", "ibmq_disable_job_watcher")
-_OPEN_INSTANCE = "ibm-q/open/main"
 _registered: dict[int, JobWatcherMagics] = {}  # id(shell) -> its magics, to stop the watcher on unload
 
 
-def _default_provider() -> Any:
-    """What ``IBMQ.load_account()`` returns: the open instance if the account has it, else the first."""
+def _active_account() -> Any:
+    """The global account manager, once an account is active in this kernel."""
     from ibmq_widgets.client import IBMQ
 
     if IBMQ.active_account() is None:
@@ -37,13 +37,27 @@ def _default_provider() -> Any:
             "no IBM Quantum account is active in this kernel; run `provider = IBMQ.load_account()` first "
             "(or pass --provider NAME of a variable holding a provider)"
         )
-    providers = IBMQ.providers()
-    for provider in providers:
-        if provider.instance_name == _OPEN_INSTANCE:
-            return provider
+    return IBMQ
+
+
+def _all_providers() -> list[Any]:
+    """Every provider the active account has enabled."""
+    providers = _active_account().providers()
     if not providers:
         raise UsageError("the active account has no providers; check the account with IBMQ.active_account()")
-    return providers[0]
+    return list(providers)
+
+
+def _instance_provider(instance: str, option: str) -> Any:
+    """The active account's provider of ``hub/group/project``."""
+    parts = instance.split("/")
+    if len(parts) != 3 or not all(parts):
+        raise UsageError(f"{option} must be hub/group/project, got {instance!r}")
+    account = _active_account()
+    try:
+        return account.get_provider(*parts)
+    except Exception as error:  # no such provider: say which exist, as a usage error
+        raise UsageError(f"{option} {instance}: {error}") from None
 
 
 @magics_class
@@ -58,14 +72,20 @@ class JobWatcherMagics(Magics):
     @argument("-i", "--interval", type=float, default=2.0, help="seconds between polls while jobs run (2)")
     @argument("-b", "--backend", default=None, help="watch only this backend's jobs")
     @argument("-k", "--keep-finished", type=int, default=10, help="finished jobs to keep listed (10)")
-    @argument("-p", "--provider", default=None, help="name of a variable holding the provider to watch")
-    @argument("--instance", default=None, help="hub/group/project of the active account to watch")
+    @argument(
+        "-p",
+        "--provider",
+        default=None,
+        help="watch one instance: hub/group/project, or the name of a variable holding a provider "
+        "(default: every provider of the account)",
+    )
+    @argument("--instance", default=None, help="hub/group/project to watch (as --provider hub/group/project)")
     @line_magic
     def ibmq_job_watcher(self, line: str = "") -> None:
-        """Show a live panel of every pending or recently finished job of the provider.
+        """Show a live panel of every pending or recently finished job of the account's providers.
 
-        One poller thread makes one list request per poll; jobs submitted from this kernel appear at once.
-        Running the magic again replaces the panel; ``%ibmq_disable_job_watcher`` stops it.
+        One poller thread makes one list request per instance per poll; jobs submitted from this kernel appear
+        at once. Running the magic again replaces the panel; ``%ibmq_disable_job_watcher`` stops it.
         """
         args = parse_argstring(self.ibmq_job_watcher, line)
         provider = self._provider(args.provider, args.instance)
@@ -96,24 +116,22 @@ class JobWatcherMagics(Magics):
         if watcher is not None:
             watcher.close()
 
-    def _provider(self, variable: str | None, instance: str | None) -> Any:
-        if variable is not None and instance is not None:
+    def _provider(self, chosen: str | None, instance: str | None) -> Any:
+        """What to watch: one provider (named by instance or by variable) or every provider of the account."""
+        if chosen is not None and instance is not None:
             raise UsageError("pass either --provider or --instance, not both")
-        if variable is not None:
-            if variable not in self.shell.user_ns:
-                raise UsageError(f"--provider {variable}: no variable of that name in this notebook")
-            return self.shell.user_ns[variable]
         if instance is not None:
-            from ibmq_widgets.client import IBMQ
-
-            parts = instance.split("/")
-            if len(parts) != 3 or not all(parts):
-                raise UsageError(f"--instance must be hub/group/project, got {instance!r}")
-            try:
-                return IBMQ.get_provider(*parts)
-            except Exception as error:  # no account, or no such provider: say which, as a usage error
-                raise UsageError(f"--instance {instance}: {error}") from None
-        return _default_provider()
+            return _instance_provider(instance, "--instance")
+        if chosen is None:
+            return _all_providers()
+        if "/" in chosen:
+            return _instance_provider(chosen, "--provider")
+        if chosen not in self.shell.user_ns:
+            raise UsageError(
+                f"--provider {chosen}: no variable of that name in this notebook (an instance is written "
+                "hub/group/project)"
+            )
+        return self.shell.user_ns[chosen]
 
 
 def load_ipython_extension(ipython: Any) -> None:

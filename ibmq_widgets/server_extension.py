@@ -6,14 +6,15 @@ data directory (``$IBMQ_WIDGETS_DATA_DIR``, else ``<jupyter data dir>/ibmq_widge
 in that directory's ``service.json``. ``IBMQ.load_account()`` in any kernel of the server then finds it with
 no configuration, and jobs outlive kernel restarts: the service and its job store belong to the server.
 
-The service stops when the server process exits (releasing the data directory's lock, so a later server or
-kernel can take over). If another service already runs on the data directory, the extension leaves it
-alone: kernels find that one through the same ``service.json``.
+The service records ``"started_by": "jupyter"`` in ``service.json``, so kernels never start a service of
+their own on the directory while the server owns it. It stops when the server process exits (``start``
+registers that, once), releasing the data directory's lock, so a later server or kernel can take over. If
+another service already runs on the data directory, the extension leaves it alone: kernels find that one
+through the same ``service.json``.
 """
 
 from __future__ import annotations
 
-import atexit
 import threading
 from typing import Any
 
@@ -31,9 +32,9 @@ def current_service() -> Any:
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     """Start the local service for the kernels of ``serverapp`` and log its URL (never its key)."""
     global _handle
+    from ibmq_widgets.data_dir import default_data_dir
     from ibmq_widgets.exceptions import LocalServiceError
     from ibmq_widgets.service import start
-    from ibmq_widgets.service.config import default_data_dir
 
     log = serverapp.log
     data_dir = default_data_dir()
@@ -41,7 +42,7 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
         if _handle is not None and _handle.running:
             return  # loaded twice in one process (extension reload): keep the running service
         try:
-            handle = start(data_dir=data_dir)
+            handle = start(data_dir=data_dir, started_by="jupyter")
         except LocalServiceError as error:  # another server or `ibmq-widgets serve` owns the directory
             log.info("ibmq_widgets: not starting a local service: %s", error)
             return
@@ -54,12 +55,11 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
             )
             return
         _handle = handle
-    atexit.register(_stop)
     log.info("ibmq_widgets: local IBM Quantum service at %s (data in %s)", handle.url, data_dir)
 
 
 def _stop() -> None:
-    """Stop the service this process started (at server exit); safe to call twice."""
+    """Stop the service this process started; safe to call twice (at exit ``start``'s own hook stops it)."""
     global _handle
     with _lock:
         handle, _handle = _handle, None

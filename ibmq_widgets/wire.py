@@ -33,6 +33,7 @@ _QPY = None if _SERVICE_QPY is None else min(_SERVICE_QPY, qpy.QPY_VERSION)
 
 __all__ = [
     "API_VERSION",
+    "DEFAULT_SHOTS",
     "RuntimeDecoder",
     "RuntimeEncoder",
     "dumps",
@@ -45,6 +46,10 @@ __all__ = [
 
 #: The IBM-API-Version header the reference client sends.
 API_VERSION = "2026-04-15"
+
+#: Shots per pub when neither the pub nor the options say: the platform's Sampler default, used by the
+#: client's run() and by the local service alike.
+DEFAULT_SHOTS = 4096
 
 
 def _deflate(data: bytes) -> bytes:

@@ -7,6 +7,9 @@
     backend = least_busy(provider.backends(simulator=False, operational=True))
     job = backend.run(circuit, shots=1024)
     job.result().get_counts()
+    with backend.open_batch() as batch:                     # sessions and batches
+        job = batch.estimate(circuit, "ZZ")             # final measurements are dropped
+    job.result().expectation_values()
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from __future__ import annotations
 from ibmq_widgets.client.account import AccountManager
 from ibmq_widgets.client.backend import BackendJobLimit, IBMQBackend, least_busy
 from ibmq_widgets.client.credentials import Credentials
+from ibmq_widgets.client.estimator_result import EstimatorResult
 from ibmq_widgets.client.events import job_submitted
 from ibmq_widgets.client.execute import execute
 from ibmq_widgets.client.job import JOB_FINAL_STATES, IBMQJob, JobStatus, QueueInfo
 from ibmq_widgets.client.provider import AccountProvider, IBMQBackendService
 from ibmq_widgets.client.result import ExperimentResult, Result
+from ibmq_widgets.client.sessions import Batch, Session
 
 __all__ = [
     "IBMQ",
@@ -26,7 +31,9 @@ __all__ = [
     "AccountManager",
     "AccountProvider",
     "BackendJobLimit",
+    "Batch",
     "Credentials",
+    "EstimatorResult",
     "ExperimentResult",
     "IBMQBackend",
     "IBMQBackendService",
@@ -34,6 +41,7 @@ __all__ = [
     "JobStatus",
     "QueueInfo",
     "Result",
+    "Session",
     "execute",
     "job_submitted",
     "least_busy",

@@ -6,10 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from ibmq_widgets import exceptions as exc
 from ibmq_widgets.client import local
+from ibmq_widgets.client.auth import is_crn
 from ibmq_widgets.client.connection import Connection
 from ibmq_widgets.client.credentials import (
     Credentials,
@@ -19,6 +18,7 @@ from ibmq_widgets.client.credentials import (
     write_saved,
 )
 from ibmq_widgets.client.provider import AccountProvider
+from ibmq_widgets.client.session import HttpPool
 
 __all__ = ["AccountManager"]
 
@@ -55,7 +55,7 @@ class AccountManager:
         credentials_path: Path | None = None,
         data_dir: Path | None = None,
         *,
-        http_factory: Callable[[], requests.Session] | None = None,
+        http_factory: Callable[[], HttpPool] | None = None,
     ) -> None:
         self._credentials_path = credentials_path
         self._http_factory = http_factory
@@ -162,17 +162,7 @@ class AccountManager:
         providers = [AccountProvider(connection, info) for info in connection.instances()]
         if not providers:
             raise exc.IBMQProviderNotFound("the token gives access to no instance")
-        wanted = (credentials.hub, credentials.group, credentials.project)
-        if credentials.instance and credentials.instance.startswith("crn:"):
-            chosen = [p for p in providers if p.crn == credentials.instance]
-            if not chosen:
-                raise exc.IBMQProviderNotFound(
-                    f"no instance with CRN {credentials.instance!r}; available: {_names(providers)}"
-                )
-        elif any(wanted):
-            chosen = _matching(providers, *wanted)
-        else:
-            chosen = _matching(providers, *_OPEN_PROVIDER, strict=False) or providers[:1]
+        chosen = _chosen(connection, credentials, providers)
         if connection.local:
             local.announce(connection.root_url)
         self._connection, self._providers = connection, providers
@@ -241,28 +231,52 @@ class AccountManager:
         self._connection, self._providers = None, []
 
     def providers(
-        self, hub: str | None = None, group: str | None = None, project: str | None = None
+        self,
+        hub: str | None = None,
+        group: str | None = None,
+        project: str | None = None,
+        *,
+        name: str | None = None,
     ) -> list[AccountProvider]:
-        """The providers of the active account, optionally filtered by hub, group and project."""
+        """The providers of the active account (one per instance), optionally filtered.
+
+        Parameters
+        ----------
+        hub, group, project : str, optional
+            Keep the providers with these classic names.
+        name : str, optional
+            Keep the provider of the instance with this name (``hub/group/project`` or its IBM Cloud name).
+        """
         self._require_active()
-        return _matching(self._providers, hub, group, project)
+        found = _matching(self._providers, hub, group, project)
+        if name is not None:
+            found = [p for p in found if name in (p.name, p.cloud_name)]
+        return found
 
     def get_provider(
-        self, hub: str | None = None, group: str | None = None, project: str | None = None
+        self,
+        hub: str | None = None,
+        group: str | None = None,
+        project: str | None = None,
+        *,
+        name: str | None = None,
     ) -> AccountProvider:
-        """The one provider matching hub, group and project.
+        """The one provider matching hub, group and project, or the instance ``name``.
 
         Raises
         ------
         IBMQProviderNotFound
             If none or several match.
         """
-        self._require_active()
-        found = _matching(self._providers, hub, group, project)
+        found = self.providers(hub, group, project, name=name)
         if len(found) == 1:
             return found[0]
+        if not found:
+            raise exc.IBMQProviderNotFound(
+                f"no provider is named {name!r}; available: {_names(self._providers)}"
+            )
         raise exc.IBMQProviderNotFound(
-            f"{len(found)} providers match; name one with hub, group and project: {_names(found)}"
+            f"{len(found)} providers match; name one with hub, group and project, or name=: {_names(found)}"
         )
 
     def _require_active(self) -> None:
@@ -270,6 +284,26 @@ class AccountManager:
             raise exc.IBMQAccountCredentialsNotFound(
                 "no account is active; call IBMQ.load_account() or IBMQ.enable_account(token, ...) first"
             )
+
+
+def _chosen(
+    connection: Connection, credentials: Credentials, providers: list[AccountProvider]
+) -> list[AccountProvider]:
+    """The providers the credentials name: by CRN, by IBM Cloud name, by hub/group/project, else the default."""
+    instance = credentials.instance
+    wanted = (credentials.hub, credentials.group, credentials.project)
+    if instance and not any(wanted) and not is_crn(instance):
+        instance = connection.resolve_instance_name(instance)  # a name: Resource Controller knows its CRN
+    if instance and is_crn(instance):
+        chosen = [p for p in providers if p.crn == instance]
+        if not chosen:
+            raise exc.IBMQProviderNotFound(
+                f"no instance of this key has CRN {instance!r}; available: {_names(providers)}"
+            )
+        return chosen
+    if any(wanted):
+        return _matching(providers, *wanted)
+    return _matching(providers, *_OPEN_PROVIDER, strict=False) or providers[:1]
 
 
 def _names(providers: list[AccountProvider]) -> str:

@@ -9,10 +9,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import requests
-
 from ibmq_widgets import exceptions as exc
-from ibmq_widgets.client.session import ApiSession, RetryMode
+from ibmq_widgets.client.session import ApiSession, HeaderAuth, HttpPool, RetryMode
 
 __all__ = [
     "IBM_CLOUD_IAM_URL",
@@ -126,7 +124,7 @@ class TokenManager:
         api_key: str,
         iam_url: str,
         *,
-        http: requests.Session | None = None,
+        http: HttpPool | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -217,8 +215,16 @@ class TokenManager:
         self._refresh_at = issued + _REFRESH_FRACTION * (expires - issued)
 
 
-class TokenAuth(requests.auth.AuthBase):
-    """The headers of every API call: ``Authorization: Bearer <token>`` and the instance's ``Service-CRN``."""
+class TokenAuth(HeaderAuth):
+    """The headers of every API call: ``Authorization: Bearer <token>`` and the instance's ``Service-CRN``.
+
+    Parameters
+    ----------
+    tokens : TokenManager
+        Where the bearer token comes from.
+    crn : str, optional
+        The instance's CRN, sent as ``Service-CRN``.
+    """
 
     def __init__(self, tokens: TokenManager, crn: str | None = None) -> None:
         self.tokens = tokens
@@ -227,11 +233,12 @@ class TokenAuth(requests.auth.AuthBase):
     def __repr__(self) -> str:
         return f"<TokenAuth crn={self.crn!r}>"
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self.tokens.access_token()}"
+    def headers(self) -> dict[str, str]:
+        """``Authorization`` with a token valid for a while yet, and ``Service-CRN`` when there is a CRN."""
+        headers = {"Authorization": f"Bearer {self.tokens.access_token()}"}
         if self.crn:
-            request.headers["Service-CRN"] = self.crn
-        return request
+            headers["Service-CRN"] = self.crn
+        return headers
 
     def invalidate(self) -> None:
         """Drop the token after a 401."""

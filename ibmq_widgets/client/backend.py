@@ -1,10 +1,13 @@
-"""IBMQBackend (a device or simulator of one provider), BackendJobLimit and least_busy."""
+"""IBMQBackend (a device or simulator of one provider) and least_busy.
+
+What a backend does with jobs (run, estimate, sessions, listings, the job limit) is in
+:mod:`ibmq_widgets.client.backend_jobs`; BackendJobLimit is importable from here too.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,31 +18,18 @@ from qiskit_ibm_runtime.utils.backend_decoder import (
 )
 
 from ibmq_widgets import exceptions as exc
-from ibmq_widgets.client.submission import DEFAULT_SHOTS, encode_run, send_submission
+from ibmq_widgets.client.backend_jobs import BackendJobLimit, BackendJobs
 from ibmq_widgets.wire import format_datetime
 
 if TYPE_CHECKING:
-    from qiskit.circuit import QuantumCircuit
     from qiskit.transpiler import CouplingMap, InstructionDurations, Target
 
-    from ibmq_widgets.client.job import IBMQJob
     from ibmq_widgets.client.provider import AccountProvider
 
 __all__ = ["BackendJobLimit", "IBMQBackend", "least_busy"]
 
 
-@dataclass(frozen=True)
-class BackendJobLimit:
-    """How many jobs this instance may have unfinished on a backend, and how many it has.
-
-    ``maximum_jobs`` is None when the service does not say (the real platform).
-    """
-
-    maximum_jobs: int | None
-    active_jobs: int
-
-
-class IBMQBackend:
+class IBMQBackend(BackendJobs):
     """A quantum device or simulator, as one provider sees it.
 
     Get one from a provider (``provider.get_backend("ibm_fez")``, ``provider.backends.ibm_fez``), never by
@@ -59,7 +49,14 @@ class IBMQBackend:
         self._properties: dict[str | None, BackendProperties | None] = {}
         self._target: Target | None = None
 
-    def _update_summary(self, summary: dict[str, Any]) -> None:
+    @property
+    def listing(self) -> dict[str, Any] | None:
+        """What the last GET /backends said of this backend (name, status, pending_jobs, n_qubits, simulator),
+        or None for a retired device known only from a job."""
+        return self._summary
+
+    def update_listing(self, summary: dict[str, Any]) -> None:
+        """Take a fresher entry of GET /backends (the provider's listing calls it)."""
         self._summary = summary
 
     def __repr__(self) -> str:
@@ -68,23 +65,15 @@ class IBMQBackend:
         return f"<IBMQBackend({self._name!r}) from {where}>"
 
     def _repr_html_(self) -> str:
-        try:
-            from ibmq_widgets.widgets.display import backend_html
-        except ImportError:
-            return f"<pre>{_escape(repr(self))}</pre>"
-        return backend_html(self)
+        from ibmq_widgets.client import presentation
+
+        return presentation.html(self)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict | None:
-        # In a notebook a backend shows as the tabbed widget view (configuration, qubits, gates, map, jobs),
-        # with the HTML summary beside it for frontends that cannot render widgets.
-        try:
-            from ibmq_widgets.widgets.display import backend_view
-        except ImportError:
-            return None
-        bundle = backend_view(self)._repr_mimebundle_(include=include, exclude=exclude)
-        if bundle is not None:
-            bundle.setdefault("text/html", self._repr_html_())
-        return bundle
+        # In a notebook a backend shows as the tabbed widget view, with its HTML beside it (see presentation).
+        from ibmq_widgets.client import presentation
+
+        return presentation.mimebundle(self, include, exclude)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, IBMQBackend) and (other._name, other._provider) == (
@@ -250,125 +239,40 @@ class IBMQBackend:
         """Circuits one job may hold."""
         return getattr(self.configuration(), "max_experiments", None)
 
-    # --- jobs -----------------------------------------------------------------------------------------------
-    def run(
-        self,
-        circuits: QuantumCircuit | Sequence[QuantumCircuit],
-        shots: int = DEFAULT_SHOTS,
-        job_name: str | None = None,
-        job_tags: Sequence[str] | None = None,
-        **options: Any,
-    ) -> IBMQJob:
-        """Run circuits as one Sampler job; circuits that do not fit the device are transpiled for it first.
 
-        Parameters
-        ----------
-        circuits : QuantumCircuit or list of QuantumCircuit
-            Circuits with measurements; each becomes one experiment of the result, found by index or name.
-        shots : int
-            Shots per circuit, at most ``configuration().max_shots``.
-        job_name : str, optional
-            A name to find the job by later (``jobs(job_name=...)``).
-        job_tags : list of str, optional
-            Tags to find the job by later.
-        **options
-            ``seed_simulator`` (simulators), ``optimization_level`` and ``seed_transpiler`` (transpilation),
-            ``max_execution_time`` (seconds the job may run before the service fails it).
-
-        Raises
-        ------
-        IBMQBackendValueError
-            If an argument or circuit cannot run here (checked before anything is sent).
-        IBMQBackendJobLimitError
-            If the instance has as many unfinished jobs on the backend as it may.
-        """
-        return send_submission(encode_run(self, circuits, shots, job_name, job_tags, **options))
-
-    def jobs(
-        self,
-        limit: int | None = 10,
-        skip: int = 0,
-        status: Any = None,
-        job_name: str | None = None,
-        start_datetime: datetime | None = None,
-        end_datetime: datetime | None = None,
-        job_tags: Sequence[str] | None = None,
-        job_tags_operator: str = "OR",
-        descending: bool = True,
-    ) -> list[IBMQJob]:
-        """Jobs of this backend; see ``provider.backends.jobs`` for the parameters."""
-        return self._provider.backends.jobs(
-            limit=limit,
-            skip=skip,
-            status=status,
-            backend_name=self._name,
-            job_name=job_name,
-            start_datetime=start_datetime,
-            end_datetime=end_datetime,
-            job_tags=job_tags,
-            job_tags_operator=job_tags_operator,
-            descending=descending,
-        )
-
-    def active_jobs(self, limit: int | None = None) -> list[IBMQJob]:
-        """Unfinished (queued or running) jobs of this instance on this backend."""
-        return self._provider.backends.jobs(limit=limit, backend_name=self._name, pending=True)
-
-    def retrieve_job(self, job_id: str) -> IBMQJob:
-        """The job with this id, which must have run on this backend.
-
-        Raises
-        ------
-        IBMQJobNotFound
-            If the provider has no such job.
-        IBMQBackendError
-            If the job ran on another backend.
-        """
-        job = self._provider.backends.retrieve_job(job_id)
-        if job.backend_name() != self._name:
-            raise exc.IBMQBackendError(
-                f"job {job_id} ran on {job.backend_name()!r}, not {self._name!r}; "
-                "use provider.backends.retrieve_job() to get it"
-            )
-        return job
-
-    def job_limit(self) -> BackendJobLimit:
-        """How many jobs this instance may have unfinished on the backend, and how many it has."""
-        try:
-            body = self._provider.session.get_json(f"{self._path}/job_limit")
-        except (exc.IBMQNotFoundError, exc.IBMQBackendNotFound):
-            if not self.is_listed:
-                raise
-            # the real platform has no such endpoint: count the active jobs ourselves
-            return BackendJobLimit(maximum_jobs=None, active_jobs=len(self.active_jobs()))
-        return BackendJobLimit(
-            maximum_jobs=body.get("maximum_jobs"), active_jobs=int(body.get("running_jobs", 0))
-        )
-
-    def remaining_jobs_count(self) -> int | None:
-        """Jobs that may still be submitted before the limit, or None when the service sets no known limit."""
-        limit = self.job_limit()
-        if limit.maximum_jobs is None:
-            return None
-        return max(limit.maximum_jobs - limit.active_jobs, 0)
+#: Name prefixes of test snapshots (qiskit-ibm-runtime's fake_* and alt_* devices), not real devices.
+TEST_DEVICE_PREFIXES = ("fake_", "alt_")
 
 
-def least_busy(backends: Sequence[IBMQBackend]) -> IBMQBackend:
+def least_busy(backends: Sequence[IBMQBackend], include_test_devices: bool = False) -> IBMQBackend:
     """The operational backend with the fewest pending jobs.
 
     The pending counts come from one GET /backends per provider (one request for backends of one provider),
     not one status request per backend.
 
+    Parameters
+    ----------
+    backends : sequence of IBMQBackend
+        The backends to choose from.
+    include_test_devices : bool
+        Also consider test snapshots (names starting with ``TEST_DEVICE_PREFIXES``), skipped by default.
+
     Raises
     ------
     IBMQBackendValueError
-        If ``backends`` is empty.
+        If ``backends`` is empty, or holds only test snapshots and ``include_test_devices`` is False.
     IBMQBackendError
         If none of them is operational.
     """
     backends = list(backends)
     if not backends:
         raise exc.IBMQBackendValueError("least_busy() got no backends; check the filters that made the list")
+    if not include_test_devices:
+        backends = [backend for backend in backends if not backend.name().startswith(TEST_DEVICE_PREFIXES)]
+        if not backends:
+            raise exc.IBMQBackendValueError(
+                "least_busy() got only test snapshots (fake_*, alt_*); pass include_test_devices=True to use them"
+            )
     by_provider: dict[AccountProvider, dict[str, dict[str, Any]]] = {}
     for backend in backends:
         provider = backend.provider()
@@ -384,7 +288,3 @@ def least_busy(backends: Sequence[IBMQBackend]) -> IBMQBackend:
             f"none of the {len(backends)} backends is operational now; try again later or widen the choice"
         )
     return min(candidates, key=lambda pair: pair[0])[1]
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -37,19 +37,21 @@ _IBM_HOST_SUFFIX = "cloud.ibm.com"
 
 
 def split_instance(instance: str | None) -> tuple[str | None, str | None, str | None]:
-    """``"hub/group/project"`` -> (hub, group, project); a CRN or None -> (None, None, None).
+    """``"hub/group/project"`` -> (hub, group, project); a CRN, an instance's IBM Cloud name (no ``/``) or
+    None -> (None, None, None).
 
     Raises
     ------
     IBMQAccountCredentialsInvalid
         If ``instance`` is neither a CRN nor three names joined by ``/``.
     """
-    if not instance or instance.startswith("crn:"):
+    if not instance or instance.startswith("crn:") or "/" not in instance:
         return None, None, None
     parts = instance.split("/")
     if len(parts) != 3 or not all(parts):
         raise exc.IBMQAccountCredentialsInvalid(
-            f"instance {instance!r} should be 'hub/group/project' (e.g. 'ibm-q/open/main') or an instance CRN"
+            f"instance {instance!r} should be 'hub/group/project' (e.g. 'ibm-q/open/main'), an instance's "
+            "name or its CRN"
         )
     return parts[0], parts[1], parts[2]
 
@@ -64,9 +66,9 @@ class Credentials:
         The API key (IBM Cloud, or the local service's). Never shown by repr or str.
     url : str, optional
         The service's root URL (``http://127.0.0.1:PORT`` for the local service); None is the IBM Quantum
-        Platform, whose API root comes from the instance CRN's region.
+        Platform (``https://cloud.ibm.com``), whose API host comes from each instance CRN's region.
     instance : str, optional
-        The default instance: a CRN, or ``hub/group/project``.
+        The default instance: a CRN, ``hub/group/project``, or the instance's IBM Cloud name.
     hub, group, project : str, optional
         The default provider, as in the seed documents (from ``instance`` when that is hub/group/project).
     verify : bool

@@ -1,90 +1,39 @@
-"""IBMQJob (a submitted job), JobStatus and QueueInfo."""
+"""IBMQJob: a submitted job, its state, queue position, tags and result.
+
+JobStatus, JOB_FINAL_STATES and QueueInfo live in :mod:`ibmq_widgets.client.job_status` and are importable from
+here too; the waiting loop is in :mod:`ibmq_widgets.client.job_wait`.
+"""
 
 from __future__ import annotations
 
-import enum
 import threading
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ibmq_widgets import exceptions as exc
 from ibmq_widgets import wire
+from ibmq_widgets.client import job_tags, job_wait
+from ibmq_widgets.client.job_status import (
+    JOB_FINAL_STATES,
+    JobStatus,
+    QueueInfo,
+    completion_estimate,
+    queue_info_from,
+    status_from_wire,
+    status_to_wire,
+)
 from ibmq_widgets.client.session import RetryMode
 
 if TYPE_CHECKING:
     from qiskit_ibm_runtime.models import BackendProperties
 
     from ibmq_widgets.client.backend import IBMQBackend
+    from ibmq_widgets.client.estimator_result import EstimatorResult
     from ibmq_widgets.client.provider import AccountProvider
     from ibmq_widgets.client.result import Result
 
-__all__ = ["JOB_FINAL_STATES", "IBMQJob", "JobStatus", "QueueInfo", "status_from_wire"]
-
-_NAME_TAG = "name:"
-_FIRST_POLL = 0.1  # seconds; polls grow from here to ``wait`` so short jobs return quickly
-
-
-class JobStatus(enum.Enum):
-    """The state of a job, with the classic provider's messages as values."""
-
-    INITIALIZING = "job is being initialized"
-    QUEUED = "job is queued"
-    VALIDATING = "job is being validated"
-    RUNNING = "job is actively running"
-    CANCELLED = "job has been cancelled"
-    DONE = "job has successfully run"
-    ERROR = "job incurred error"
-
-
-JOB_FINAL_STATES = (JobStatus.DONE, JobStatus.CANCELLED, JobStatus.ERROR)
-
-_WIRE_STATES = {
-    "queued": JobStatus.QUEUED,
-    "running": JobStatus.RUNNING,
-    "completed": JobStatus.DONE,
-    "done": JobStatus.DONE,
-    "cancelled": JobStatus.CANCELLED,
-    "cancelled - ran too long": JobStatus.CANCELLED,
-    "failed": JobStatus.ERROR,
-    "error": JobStatus.ERROR,
-    "initializing": JobStatus.INITIALIZING,
-    "validating": JobStatus.VALIDATING,
-}
-_STATUS_TO_WIRE = {
-    JobStatus.QUEUED: "Queued",
-    JobStatus.RUNNING: "Running",
-    JobStatus.DONE: "Completed",
-    JobStatus.CANCELLED: "Cancelled",
-    JobStatus.ERROR: "Failed",
-}
-
-
-def status_from_wire(value: str | None) -> JobStatus:
-    """``Queued``/``Running``/``Completed``/``Cancelled``/``Failed`` (any case) -> JobStatus."""
-    return _WIRE_STATES.get(str(value or "").strip().lower(), JobStatus.INITIALIZING)
-
-
-def status_to_wire(status: JobStatus) -> str | None:
-    """The wire state for a JobStatus (None for the ones the API never reports)."""
-    return _STATUS_TO_WIRE.get(status)
-
-
-@dataclass(frozen=True)
-class QueueInfo:
-    """Where a queued job stands: ``position`` 1 runs next; estimates are aware UTC datetimes or None."""
-
-    job_id: str
-    position: int | None
-    estimated_start_time: datetime | None
-    estimated_complete_time: datetime | None
-
-    def format(self) -> str:
-        """One line for people."""
-        start = self.estimated_start_time.strftime("%H:%M:%S UTC") if self.estimated_start_time else "unknown"
-        return f"job {self.job_id}: queue position {self.position}, estimated start {start}"
+__all__ = ["JOB_FINAL_STATES", "IBMQJob", "JobStatus", "QueueInfo", "status_from_wire", "status_to_wire"]
 
 
 class IBMQJob:
@@ -115,11 +64,9 @@ class IBMQJob:
         return f"<IBMQJob {self._job_id}{named} on {self.backend_name()}: {self.status(refresh=False).name}>"
 
     def _repr_html_(self) -> str:
-        try:
-            from ibmq_widgets.widgets.display import job_html
-        except ImportError:
-            return f"<pre>{repr(self).replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}</pre>"
-        return job_html(self)
+        from ibmq_widgets.client import presentation
+
+        return presentation.html(self)
 
     # --- the job's JSON ------------------------------------------------------------------------------------
     @property
@@ -161,16 +108,29 @@ class IBMQJob:
         """The provider the job belongs to."""
         return self._provider
 
+    def _field(self, key: str) -> Any:
+        """A field of the job's JSON, fetched once if the JSON at hand lacks it."""
+        if key not in self._data:
+            self.refresh()
+        return self._data.get(key)
+
+    def program_id(self) -> str | None:
+        """``"sampler"`` or ``"estimator"``: the primitive the job runs."""
+        program = self._field("program")
+        return program.get("id") if isinstance(program, dict) else program
+
+    def session_id(self) -> str | None:
+        """The id of the session or batch the job ran in; None outside one."""
+        session_id = self._field("session_id")
+        return str(session_id) if session_id else None
+
     def name(self) -> str | None:
         """The job's name, given as ``job_name`` at submission."""
-        for tag in self._data.get("tags") or []:
-            if tag.startswith(_NAME_TAG):
-                return tag[len(_NAME_TAG) :]
-        return None
+        return job_tags.job_name(self._data.get("tags") or [])
 
     def tags(self) -> list[str]:
         """The job's tags (its name is not one of them)."""
-        return [t for t in self._data.get("tags") or [] if not t.startswith(_NAME_TAG)]
+        return job_tags.user_tags(self._data.get("tags") or [])
 
     def update_tags(
         self,
@@ -185,24 +145,12 @@ class IBMQJob:
         IBMQJobValueError
             If no change is asked for, or a tag is not a non-empty string.
         """
-        if replacement_tags is None and additional_tags is None and removal_tags is None:
-            raise exc.IBMQJobValueError(
-                "update_tags() needs replacement_tags, additional_tags or removal_tags"
-            )
-        for group in (replacement_tags, additional_tags, removal_tags):
-            if group is not None and (
-                isinstance(group, str) or not all(isinstance(t, str) and t for t in group)
-            ):
-                raise exc.IBMQJobValueError(f"tags must be a list of non-empty strings, not {group!r}")
-        tags = list(replacement_tags) if replacement_tags is not None else self.tags()
-        tags += [t for t in additional_tags or [] if t not in tags]
-        tags = [t for t in tags if t not in set(removal_tags or [])]
-        name = self.name()
-        wire_tags = ([f"{_NAME_TAG}{name}"] if name else []) + tags
+        tags = job_tags.updated_tags(self.tags(), replacement_tags, additional_tags, removal_tags)
+        on_wire = job_tags.wire_tags(self.name(), tags)
         self._provider.session.request(
-            "PUT", f"{self._path}/tags", json={"tags": wire_tags}, retry=RetryMode.SAFE
+            "PUT", f"{self._path}/tags", json={"tags": on_wire}, retry=RetryMode.SAFE
         )
-        self._data = {**self._data, "tags": wire_tags}
+        self._data = {**self._data, "tags": on_wire}
         return tags
 
     def creation_date(self) -> datetime:
@@ -256,15 +204,7 @@ class IBMQJob:
         where the service does not report them (the real platform)."""
         if self.status(refresh=False) is not JobStatus.QUEUED:  # the watcher reads this per job: no request
             return None
-        info = self._data.get("queue_info")
-        if not isinstance(info, dict) or info.get("position") is None:
-            return None
-        return QueueInfo(
-            job_id=self._job_id,
-            position=int(info["position"]),
-            estimated_start_time=wire.parse_datetime(info.get("estimated_start_time")),
-            estimated_complete_time=wire.parse_datetime(info.get("estimated_completion_time")),
-        )
+        return queue_info_from(self._job_id, self._data.get("queue_info"))
 
     def estimated_completion_time(self) -> datetime | None:
         """When the service expects the job to finish, as of the last request (no request is made).
@@ -273,13 +213,7 @@ class IBMQJob:
         """
         if self.status(refresh=False) not in (JobStatus.QUEUED, JobStatus.RUNNING):
             return None
-        info = self._data.get("queue_info")
-        if not isinstance(info, dict):
-            return None
-        try:
-            return wire.parse_datetime(info.get("estimated_completion_time"))
-        except ValueError:
-            return None
+        return completion_estimate(self._data.get("queue_info"))
 
     def queue_position(self, refresh: bool = False) -> int | None:
         """The job's place in the queue (1 runs next), or None when it is not queued or nobody says."""
@@ -304,6 +238,20 @@ class IBMQJob:
                 steps[label or self.status().name] = when
         return steps
 
+    def usage(self, refresh: bool = False) -> float | None:
+        """Quantum seconds the job used (what the platform bills), or None while nobody says.
+
+        Read from the job as last fetched; ``refresh=True`` (or a job fetched before it ran) asks the job's
+        metrics once.
+        """
+        usage = self._data.get("usage")
+        if refresh or not isinstance(usage, dict) or usage.get("quantum_seconds") is None:
+            usage = self._provider.session.get_json(f"{self._path}/metrics").get("usage")
+        if not isinstance(usage, dict):
+            return None
+        seconds = usage.get("quantum_seconds", usage.get("seconds"))
+        return float(seconds) if isinstance(seconds, (int, float)) else None
+
     def properties(self) -> BackendProperties | None:
         """The backend's calibration when the job was created."""
         return self.backend().properties(datetime=self.creation_date())
@@ -327,7 +275,7 @@ class IBMQJob:
         wait: float = 5,
         callback: Callable[[str, JobStatus, IBMQJob], None] | None = None,
     ) -> None:
-        """Poll until the job is done, cancelled or failed.
+        """Poll until the job is done, cancelled or failed, riding out a lost connection meanwhile.
 
         Parameters
         ----------
@@ -340,45 +288,45 @@ class IBMQJob:
 
         Raises
         ------
+        IBMQJobValueError
+            If ``timeout`` or ``wait`` is not a valid number of seconds.
         IBMQJobTimeoutError
-            If the job is not finished after ``timeout`` seconds (it keeps running).
+            If the job is not finished after ``timeout`` seconds (it keeps running), or the service did not
+            answer until then. While it does not answer, the polls go on with backoff and one warning is logged.
         """
-        if wait <= 0:
-            raise exc.IBMQJobValueError(f"wait must be a positive number of seconds, not {wait!r}")
-        started = time.monotonic()
-        pause = min(_FIRST_POLL, wait)
-        while True:
-            status = self.status()
-            if callback is not None:
-                callback(self._job_id, status, self)
-            if status in JOB_FINAL_STATES:
-                return
-            elapsed = time.monotonic() - started
-            if timeout is not None and elapsed >= timeout:
-                where = (
-                    f"queue position {self.queue_position()}" if status is JobStatus.QUEUED else status.name
-                )
-                raise exc.IBMQJobTimeoutError(
-                    f"job {self._job_id} did not finish within {timeout:g} s (it is {where}); it keeps "
-                    "going: call result() again later, or cancel() it"
-                )
-            sleep = pause if timeout is None else min(pause, max(timeout - elapsed, 0.0))
-            time.sleep(sleep)
-            pause = min(pause * 1.5, wait)
+        job_wait.wait_for_final_state(self, timeout, wait, callback)
 
-    def result(self, timeout: float | None = None, wait: float = 5) -> Result:
-        """Wait for the job and return its result (cached once fetched).
+    def result(self, timeout: float | None = None, wait: float = 5) -> Result | EstimatorResult:
+        """Wait for the job and return its result (cached once fetched): counts for a Sampler job, expectation
+        values for an Estimator one.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait at most (None: no limit), through service outages too.
+        wait : float
+            The longest pause between status polls.
+
+        Returns
+        -------
+        Result or EstimatorResult
 
         Raises
         ------
+        IBMQJobValueError
+            If ``timeout`` or ``wait`` is not a valid number of seconds.
         IBMQJobTimeoutError
-            If the job is not finished within ``timeout`` seconds.
+            If the job is not finished within ``timeout`` seconds, or the service did not answer until then.
         IBMQJobFailureError
             If the job failed or was cancelled; the message says why.
         """
+        timeout, wait = job_wait.check_wait_arguments(timeout, wait)
         if self._result is not None:
             return self._result
-        self.wait_for_final_state(timeout=timeout, wait=wait)
+        reconnector = job_wait.Reconnector(
+            f"job {self._job_id}", self._provider.session.host, job_wait.Deadline(timeout)
+        )
+        job_wait.wait_for_final_state(self, timeout, wait, reconnector=reconnector)
         status = self.status(refresh=False)
         if status is not JobStatus.DONE:
             raise exc.IBMQJobFailureError(
@@ -387,15 +335,20 @@ class IBMQJob:
             )
         with self._lock:
             if self._result is None:
-                from ibmq_widgets.client.result import Result
-
-                response = self._provider.session.request("GET", f"{self._path}/results")
-                primitive = wire.loads(response.text)
-                self._result = Result.from_primitive_result(
-                    primitive,
-                    job_id=self._job_id,
-                    backend_name=self.backend_name(),
-                    date=wire.parse_datetime(self._data.get("created")),
-                    circuit_names=self._circuit_names,
+                response = reconnector.call(
+                    lambda: self._provider.session.request("GET", f"{self._path}/results")
                 )
+                self._result = self._decode_result(response.text)
             return self._result
+
+    def _decode_result(self, text: str) -> Result | EstimatorResult:
+        from ibmq_widgets.client.estimator_result import decode_result
+
+        return decode_result(
+            text,
+            program=self.program_id(),
+            job_id=self._job_id,
+            backend_name=self.backend_name(),
+            date=wire.parse_datetime(self._data.get("created")),
+            circuit_names=self._circuit_names,
+        )

@@ -16,7 +16,14 @@ if TYPE_CHECKING:
     import pandas as pd
     from qiskit.circuit import QuantumCircuit
 
-__all__ = ["ExperimentHeader", "ExperimentResult", "Result"]
+__all__ = [
+    "BaseResult",
+    "ExperimentHeader",
+    "ExperimentResult",
+    "Result",
+    "experiment_header",
+    "experiment_index",
+]
 
 _NAME_KEY = "ibmq_widgets.name"  # where backend.run() put each circuit's name
 
@@ -42,6 +49,44 @@ class ExperimentResult:
 
     def __repr__(self) -> str:
         return f"ExperimentResult(name={self.header.name!r}, shots={self.shots}, outcomes={len(self.counts)})"
+
+
+def experiment_header(
+    index: int, pub_metadata: dict[str, Any], circuit_names: Sequence[str] | None
+) -> ExperimentHeader:
+    """The header of pub ``index``: its name from its circuit's metadata (``"ibmq_widgets.name"``), else from
+    ``circuit_names``, else ``"circuit-<i>"``; its metadata the circuit's own, without the name."""
+    circuit_metadata = dict(pub_metadata.get("circuit_metadata") or {})
+    name = circuit_metadata.pop(_NAME_KEY, None)
+    if name is None:
+        name = circuit_names[index] if circuit_names and index < len(circuit_names) else f"circuit-{index}"
+    return ExperimentHeader(name=str(name), metadata=circuit_metadata)
+
+
+def experiment_index(names: Sequence[str], experiment: int | str | QuantumCircuit) -> int:
+    """The position of an experiment given by index, name or circuit among experiments called ``names``.
+
+    Raises
+    ------
+    IBMQExperimentNotFound
+        If no experiment matches.
+    """
+    if isinstance(experiment, bool):
+        experiment = int(experiment)
+    if isinstance(experiment, (int, np.integer)):
+        if -len(names) <= experiment < len(names):
+            return int(experiment) % len(names)
+        raise exc.IBMQExperimentNotFound(
+            f"experiment {experiment} is out of range: the result has {len(names)} experiment(s)"
+        )
+    name = experiment if isinstance(experiment, str) else getattr(experiment, "name", None)
+    if name is None:
+        raise exc.IBMQExperimentNotFound(
+            f"an experiment is an index, a name or a circuit, not {type(experiment).__name__}"
+        )
+    if name in names:
+        return list(names).index(name)
+    raise exc.IBMQExperimentNotFound(f"no experiment named {name!r}; the result has {list(names)}")
 
 
 def bit_counts(bits: Any) -> dict[str, int]:
@@ -88,8 +133,91 @@ def _joined_bits(pub_result: Any) -> Any:
     return pub_result.join_data()
 
 
-class Result:
-    """The result of a job: one ExperimentResult per circuit, in submission order.
+class BaseResult:
+    """What the result of any job has: its experiments (one per pub) found by index, name or circuit.
+
+    Attributes
+    ----------
+    job_id, backend_name : str
+    date : datetime or None
+        When the job was created.
+    results : list
+        One experiment result per pub, each with a ``header.name``.
+    success : bool
+        Whether every experiment has its data.
+    metadata : dict
+        The primitive result's metadata.
+    """
+
+    def __init__(
+        self,
+        results: list[Any],
+        *,
+        job_id: str,
+        backend_name: str,
+        date: datetime | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.results = results
+        self.job_id = job_id
+        self.backend_name = backend_name
+        self.date = date
+        self.metadata = dict(metadata or {})
+        self.success = bool(results) and all(r.success for r in results)
+        self._primitive: Any = None  # the qiskit PrimitiveResult it was read from
+
+    @classmethod
+    def from_primitive_result(
+        cls,
+        primitive: Any,
+        *,
+        job_id: str,
+        backend_name: str,
+        date: datetime | None = None,
+        circuit_names: Sequence[str] | None = None,
+    ) -> Any:
+        """Read a V2 ``PrimitiveResult`` (one pub per circuit).
+
+        Each experiment's name comes from its circuit's metadata (``"ibmq_widgets.name"``), else from
+        ``circuit_names``, else ``"circuit-<i>"``.
+        """
+        experiments = [cls._experiment(index, pub, circuit_names) for index, pub in enumerate(primitive)]
+        metadata = dict(getattr(primitive, "metadata", {}) or {})
+        result = cls(experiments, job_id=job_id, backend_name=backend_name, date=date, metadata=metadata)
+        result._primitive = primitive
+        return result
+
+    @staticmethod
+    def _experiment(index: int, pub_result: Any, circuit_names: Sequence[str] | None) -> Any:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(job_id={self.job_id!r}, backend_name={self.backend_name!r}, "
+            f"success={self.success}, experiments={len(self.results)})"
+        )
+
+    def _repr_html_(self) -> str:
+        from ibmq_widgets.client import presentation
+
+        return presentation.html(self)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def _index(self, experiment: int | str | QuantumCircuit) -> int:
+        """The position of an experiment given by index, name or circuit."""
+        return experiment_index([r.header.name for r in self.results], experiment)
+
+    def data(self, experiment: int | str | QuantumCircuit = 0) -> Any:
+        """The raw data of one experiment: a DataBin (of BitArrays for a Sampler job, ``evs`` and ``stds`` for
+        an Estimator job)."""
+        return self.results[self._index(experiment)].data
+
+
+class Result(BaseResult):
+    """The result of a Sampler job: one ExperimentResult per circuit, in submission order, with its counts
+    (all classical registers joined into one bit string).
 
     Attributes
     ----------
@@ -103,115 +231,18 @@ class Result:
         The primitive result's metadata.
     """
 
-    def __init__(
-        self,
-        results: list[ExperimentResult],
-        *,
-        job_id: str,
-        backend_name: str,
-        date: datetime | None = None,
-        metadata: dict[str, Any] | None = None,
-    ) -> None:
-        self.results = results
-        self.job_id = job_id
-        self.backend_name = backend_name
-        self.date = date
-        self.metadata = dict(metadata or {})
-        self.success = bool(results) and all(r.success for r in results)
-
-    @classmethod
-    def from_primitive_result(
-        cls,
-        primitive: Any,
-        *,
-        job_id: str,
-        backend_name: str,
-        date: datetime | None = None,
-        circuit_names: Sequence[str] | None = None,
-    ) -> Result:
-        """Build a Result from a Sampler V2 ``PrimitiveResult`` (one pub per circuit).
-
-        Each experiment's name comes from its circuit's metadata (``"ibmq_widgets.name"``), else from
-        ``circuit_names``, else ``"circuit-<i>"``. Counts join all classical registers into one bit string.
-        """
-        experiments = []
-        for index, pub_result in enumerate(primitive):
-            pub_metadata = dict(getattr(pub_result, "metadata", {}) or {})
-            circuit_metadata = dict(pub_metadata.get("circuit_metadata") or {})
-            name = circuit_metadata.pop(_NAME_KEY, None)
-            if name is None:
-                name = (
-                    circuit_names[index]
-                    if circuit_names and index < len(circuit_names)
-                    else f"circuit-{index}"
-                )
-            data = pub_result.data
-            counts, shots, success = Counts({}), int(pub_metadata.get("shots") or 0), True
-            try:
-                joined = _joined_bits(pub_result)
-                counts = Counts(bit_counts(joined))
-                shots = shots or int(joined.num_shots)
-            except (AttributeError, ValueError, TypeError):
-                success = False  # no bit arrays: nothing to count (e.g. an Estimator pub)
-            experiments.append(
-                ExperimentResult(
-                    header=ExperimentHeader(name=str(name), metadata=circuit_metadata),
-                    shots=shots,
-                    counts=counts,
-                    data=data,
-                    metadata=pub_metadata,
-                    success=success,
-                )
-            )
-        return cls(
-            experiments,
-            job_id=job_id,
-            backend_name=backend_name,
-            date=date,
-            metadata=dict(getattr(primitive, "metadata", {}) or {}),
-        )
-
-    def __repr__(self) -> str:
-        return (
-            f"Result(job_id={self.job_id!r}, backend_name={self.backend_name!r}, success={self.success}, "
-            f"experiments={len(self.results)})"
-        )
-
-    def _repr_html_(self) -> str:
+    @staticmethod
+    def _experiment(index: int, pub_result: Any, circuit_names: Sequence[str] | None) -> ExperimentResult:
+        pub_metadata = dict(getattr(pub_result, "metadata", {}) or {})
+        counts, shots, success = Counts({}), int(pub_metadata.get("shots") or 0), True
         try:
-            from ibmq_widgets.widgets.display import result_html
-        except ImportError:
-            return f"<pre>{repr(self).replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}</pre>"
-        return result_html(self)
-
-    def __len__(self) -> int:
-        return len(self.results)
-
-    # --- lookup ---------------------------------------------------------------------------------------------
-    def _index(self, experiment: int | str | QuantumCircuit) -> int:
-        """The position of an experiment given by index, name or circuit."""
-        if isinstance(experiment, bool):
-            experiment = int(experiment)
-        if isinstance(experiment, int):
-            if -len(self.results) <= experiment < len(self.results):
-                return experiment % len(self.results)
-            raise exc.IBMQExperimentNotFound(
-                f"experiment {experiment} is out of range: the result has {len(self.results)} experiment(s)"
-            )
-        name = experiment if isinstance(experiment, str) else getattr(experiment, "name", None)
-        if name is None:
-            raise exc.IBMQExperimentNotFound(
-                f"an experiment is an index, a name or a circuit, not {type(experiment).__name__}"
-            )
-        for index, result in enumerate(self.results):
-            if result.header.name == name:
-                return index
-        names = [r.header.name for r in self.results]
-        raise exc.IBMQExperimentNotFound(f"no experiment named {name!r}; the result has {names}")
-
-    def data(self, experiment: int | str | QuantumCircuit = 0) -> Any:
-        """The raw Sampler data (a DataBin of BitArrays, one per classical register) of one experiment."""
-        return self.results[self._index(experiment)].data
+            joined = _joined_bits(pub_result)
+            counts = Counts(bit_counts(joined))
+            shots = shots or int(joined.num_shots)
+        except (AttributeError, ValueError, TypeError):
+            success = False  # no bit arrays: nothing to count (e.g. an Estimator pub)
+        header = experiment_header(index, pub_metadata, circuit_names)
+        return ExperimentResult(header, shots, counts, pub_result.data, pub_metadata, success)
 
     def get_counts(self, experiment: int | str | QuantumCircuit | None = None) -> Counts | list[Counts]:
         """Counts of bit strings (all classical registers joined, the last register leftmost).
@@ -232,6 +263,13 @@ class Result:
                 return self.results[0].counts
             return [r.counts for r in self.results]
         return self.results[self._index(experiment)].counts
+
+    def expectation_values(self, experiment: Any = None) -> Any:
+        """Not for a Sampler job: raises IBMQJobResultTypeError (its result has counts; see ``get_counts``)."""
+        raise exc.IBMQJobResultTypeError(
+            f"job {self.job_id} is a Sampler job: it has counts, not expectation values; use get_counts(), or "
+            "backend.estimate() for expectation values"
+        )
 
     def get_memory(self, experiment: int | str | QuantumCircuit = 0) -> list[str]:
         """Every shot's bit string of one experiment, in shot order."""

@@ -1,36 +1,43 @@
 """ApiSession: every HTTP request of the client goes through here.
 
-One ``requests.Session`` per account carries the connection pool; an ``ApiSession`` adds the base URL, the
-auth hook, a default timeout on every call, retries with exponential backoff (honouring ``Retry-After``) for
-requests that are safe to repeat, and :func:`error_from_response`, the one place that turns an HTTP error into
-an exception of :mod:`ibmq_widgets.exceptions`. Secrets (API keys, bearer tokens) are scrubbed from every
-message it builds.
+This is the client's one module that imports ``requests``. One ``requests.Session`` per account carries the
+connection pool, built by :func:`build_http` with urllib3's Retry mounted on its adapters; an ``ApiSession`` adds
+the base URL, the auth hook, a default timeout on every call, the replay of POSTs that are safe to repeat
+(:mod:`ibmq_widgets.client.retry`), and turns every failure into an exception of :mod:`ibmq_widgets.exceptions`:
+error answers through :func:`~ibmq_widgets.client.api_errors.error_from_response`, a server that cannot be
+reached as IBMQConnectionError. :func:`probe` is the liveness check of a service root, for the modules that find
+a service. Secrets (API keys, bearer tokens) are scrubbed from every message.
 """
 
 from __future__ import annotations
 
-import email.utils
-import enum
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import requests.adapters
 import urllib3.exceptions
 
 from ibmq_widgets import exceptions as exc
+from ibmq_widgets.client.api_errors import error_from_response, parse_retry_after, redact
+from ibmq_widgets.client.retry import PostReplay, RetryMode, RetryPolicy, TransportRetry, transport_tries
 from ibmq_widgets.wire import API_VERSION
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "PROBE_TIMEOUT",
     "ApiSession",
+    "HeaderAuth",
+    "HttpPool",
     "RetryMode",
     "RetryPolicy",
+    "build_http",
     "error_from_response",
+    "probe",
     "redact",
 ]
 
@@ -38,164 +45,89 @@ logger = logging.getLogger(__name__)
 
 #: (connect, read) seconds applied to every request that does not name its own timeout.
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 60.0)
+#: (connect, read) seconds of a liveness probe.
+PROBE_TIMEOUT: tuple[float, float] = (3.0, 10.0)
 
-_RETRY_STATUSES = frozenset({429, 502, 503, 504})
-_SUBMISSION_REJECTED_STATUSES = frozenset({429})  # the server refused it outright, so nothing was created
-
-# Error codes that mean something about a backend or job rather than about HTTP.
-_CODE_CLASSES: dict[str, type[exc.IBMQError]] = {
-    "job_limit_reached": exc.IBMQBackendJobLimitError,
-    "unknown_backend": exc.IBMQBackendNotFound,
-    "job_not_found": exc.IBMQJobNotFound,
-    "too_many_shots": exc.IBMQBackendValueError,
-    "too_many_experiments": exc.IBMQBackendValueError,
-    "circuit_too_wide": exc.IBMQBackendValueError,
-    "unsupported_gate": exc.IBMQBackendValueError,
-    "invalid_qpy": exc.IBMQBackendValueError,
-}
-_STATUS_CLASSES: dict[int, type[exc.IBMQApiError]] = {
-    400: exc.IBMQBadRequestError,
-    401: exc.IBMQAuthenticationError,
-    403: exc.IBMQAuthenticationError,
-    404: exc.IBMQNotFoundError,
-    409: exc.IBMQBadRequestError,
-    413: exc.IBMQBadRequestError,
-    422: exc.IBMQBadRequestError,
-    429: exc.IBMQRateLimitError,
-}
-_HINTS: dict[type[exc.IBMQError], str] = {
-    exc.IBMQAuthenticationError: "Check the token and the instance, then enable the account again.",
-    exc.IBMQBackendJobLimitError: "Wait for one of your jobs on this backend to finish, or cancel one.",
-}
+#: The connection pool of one account (what tests replace with a fake transport).
+HttpPool = requests.Session
 
 
-class RetryMode(enum.Enum):
-    """How a request may be repeated after a failure."""
+class _QuietRetries(logging.Filter):
+    """urllib3 logs a WARNING at every retry it makes. The client's retries are routine (a service restarting, a
+    dropped connection), so they go to DEBUG instead of showing in a notebook as warnings; the client says
+    itself when an outage matters. Retries of other libraries' pools are left as they are."""
 
-    SAFE = "safe"  # reads, tag updates, cancels: repeating changes nothing
-    SUBMISSION = "submission"  # POST /jobs: repeat only when no job can have been created
-    NEVER = "never"
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Retry settings.
-
-    Parameters
-    ----------
-    attempts : int
-        Total tries, the first one included.
-    backoff_factor : float
-        Seconds before the second try; doubled before each further one.
-    backoff_max : float
-        Upper bound of one backoff sleep.
-    max_retry_after : float
-        The longest ``Retry-After`` honoured; a server asking for more gets an immediate IBMQRateLimitError.
-    """
-
-    attempts: int = 5
-    backoff_factor: float = 0.5
-    backoff_max: float = 8.0
-    max_retry_after: float = 60.0
-
-    def backoff(self, retry_number: int) -> float:
-        """Seconds to sleep before retry ``retry_number`` (1-based)."""
-        return min(self.backoff_max, self.backoff_factor * 2 ** (retry_number - 1))
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args and isinstance(record.args[0], TransportRetry):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret of length >= 4 replaced by ``***``."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
+_quiet_retries = _QuietRetries()
 
 
-def _parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+def build_http(policy: RetryPolicy | None = None, *, sleep: Callable[[float], None] = time.sleep) -> HttpPool:
+    """A connection pool whose adapters retry as ``policy`` says (urllib3's Retry, see client.retry)."""
+    pool_logger = logging.getLogger("urllib3.connectionpool")
+    if _quiet_retries not in pool_logger.filters:
+        pool_logger.addFilter(_quiet_retries)
+    http = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(max_retries=(policy or RetryPolicy()).transport_retry(sleep))
+    http.mount("http://", adapter)
+    http.mount("https://", adapter)
+    return http
 
 
-def _error_body(response: requests.Response) -> tuple[str, str | None]:
-    """(message, code) from an error body in IBM's shapes, or the status text when the body has neither."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict) and error.get("message"):
-            return str(error["message"]), error.get("code")
-        if isinstance(error, str):
-            return error, body.get("code")
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            return str(errors[0].get("message", "")), errors[0].get("code")
-        if body.get("errorMessage"):  # IAM's shape
-            return str(body["errorMessage"]), body.get("errorCode")
-        if body.get("message"):
-            return str(body["message"]), body.get("code")
-    text = (response.text or "").strip()
-    return (text[:200] if text else response.reason or "HTTP error"), None
+class HeaderAuth(requests.auth.AuthBase):
+    """Adds the headers :meth:`headers` returns to every request (subclasses say which)."""
+
+    def headers(self) -> dict[str, str]:
+        """The headers to add."""
+        raise NotImplementedError
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers.update(self.headers())
+        return request
 
 
-def error_from_response(
-    response: requests.Response, *, secrets: Iterable[str] = (), context: str | None = None
-) -> exc.IBMQError:
-    """The exception for an HTTP error response: the ONE mapping from status and code to exception class.
+def probe(
+    root_url: str, *, http: HttpPool | None = None, timeout: Any = PROBE_TIMEOUT, verify: bool = True
+) -> dict[str, Any] | None:
+    """GET ``{root_url}/`` without auth: is anything there, and what does it say?
 
     Parameters
     ----------
-    response : requests.Response
-        A response with a status of 400 or more.
-    secrets : iterable of str
-        Strings scrubbed from the message (the API key, the bearer token).
-    context : str, optional
-        What the client was doing, prefixed to the server's message (e.g. ``"GET /backends"``).
+    root_url : str
+        A service root, e.g. ``http://127.0.0.1:8890``.
+    http : requests.Session, optional
+        The pool to use, with its adapters' retries and TLS settings; by default a one-off request that is not
+        retried, so that nothing listening is known at once.
+    timeout : (float, float)
+        (connect, read) seconds.
+    verify : bool
+        Verify TLS certificates (of the one-off request).
 
     Returns
     -------
-    IBMQError
-        An IBMQApiError subclass by status, or the backend/job error class the server's ``code`` names; every
-        one carries ``status``, ``code`` and ``request_id`` attributes.
+    dict or None
+        None when nothing answers; the JSON body otherwise (``{}`` for an error status or a body that is not
+        a JSON object). The local service answers ``{"service": "ibmq_widgets", "version": ...}``.
     """
-    message, code = _error_body(response)
-    status = response.status_code
-    request_id = response.headers.get("X-Request-Id") or response.headers.get("X-Global-Transaction-Id")
-    cls: type[exc.IBMQError] = (
-        _CODE_CLASSES.get(code or "")
-        or _STATUS_CLASSES.get(status)
-        or (exc.IBMQServerError if status >= 500 else exc.IBMQApiError)
-    )
-    text = f"{context}: {message}" if context else message
-    hint = _HINTS.get(cls)
-    if hint:
-        text = f"{text.rstrip('.')}. {hint}"
-    text = redact(text, secrets)
-    if issubclass(cls, exc.IBMQRateLimitError):
-        error: exc.IBMQError = cls(
-            text,
-            status=status,
-            code=code,
-            request_id=request_id,
-            retry_after=_parse_retry_after(response.headers.get("Retry-After")),
-        )
-    elif issubclass(cls, exc.IBMQApiError):
-        error = cls(text, status=status, code=code, request_id=request_id)
-    else:
-        error = cls(f"{text} (HTTP {status}{', ' + code if code else ''})")
-        error.status, error.code, error.request_id = status, code, request_id  # type: ignore[attr-defined]
-    return error
+    url = f"{root_url.rstrip('/')}/"
+    try:
+        if http is not None:
+            response = http.get(url, timeout=timeout)
+        else:
+            response = requests.get(url, timeout=timeout, verify=verify)
+    except requests.RequestException:
+        return None
+    if not response.ok:
+        return {}
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def _failed_before_sending(error: requests.RequestException) -> bool:
@@ -205,6 +137,17 @@ def _failed_before_sending(error: requests.RequestException) -> bool:
     reason = error.args[0] if error.args else None
     reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
     return isinstance(reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError))
+
+
+def _retry_after(response: requests.Response, error: exc.IBMQError) -> float | None:
+    """The seconds an error answer asked the client to wait, if it said."""
+    retry_after = getattr(error, "retry_after", None)
+    return retry_after if retry_after is not None else parse_retry_after(response.headers.get("Retry-After"))
+
+
+def _retries_made(response: requests.Response) -> int:
+    """How many times urllib3 repeated the request before this answer (0 without urllib3 underneath)."""
+    return len(getattr(getattr(response.raw, "retries", None), "history", None) or ())
 
 
 class ApiSession:
@@ -218,11 +161,11 @@ class ApiSession:
         Adds the Authorization (and Service-CRN) headers. If it has ``invalidate()``, a 401 makes the session
         invalidate it and try once more with a fresh token.
     http : requests.Session, optional
-        The connection pool, shared by the sessions of one account. A new one by default.
+        The connection pool, shared by the sessions of one account; ``build_http(retry)`` by default.
     timeout : (float, float)
         Default (connect, read) timeout in seconds.
     retry : RetryPolicy
-        Retry settings.
+        Retry settings (of the replay of POSTs, and of the pool when the session builds it).
     secrets : callable returning str iterable, optional
         The secrets to scrub from messages (the auth's key and current token).
     idempotent_submissions : bool
@@ -240,7 +183,7 @@ class ApiSession:
         base_url: str,
         auth: requests.auth.AuthBase | None = None,
         *,
-        http: requests.Session | None = None,
+        http: HttpPool | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         secrets: Callable[[], Iterable[str]] | None = None,
@@ -250,9 +193,9 @@ class ApiSession:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.auth = auth
-        self.http = http if http is not None else requests.Session()
-        self.timeout = timeout
         self.retry = retry or RetryPolicy()
+        self.http = http if http is not None else build_http(self.retry, sleep=sleep)
+        self.timeout = timeout
         self.idempotent_submissions = idempotent_submissions
         self._secrets = secrets or (lambda: ())
         self._relocate = relocate
@@ -286,7 +229,18 @@ class ApiSession:
         timeout: float | tuple[float, float] | None = None,
         retry: RetryMode | None = None,
     ) -> requests.Response:
-        """Send one request (retrying as ``retry`` allows) and return the successful response.
+        """Send one request (repeated as ``retry`` allows) and return the successful response.
+
+        Parameters
+        ----------
+        method, path : str
+            The HTTP method and a path relative to ``base_url`` (or an absolute URL).
+        params, json, data, headers
+            As for ``requests``.
+        timeout : float or (float, float), optional
+            Overrides the session's default timeout.
+        retry : RetryMode, optional
+            SAFE by default for GET, HEAD, PUT and DELETE, NEVER for the others.
 
         Raises
         ------
@@ -295,38 +249,32 @@ class ApiSession:
         IBMQConnectionError
             When the server could not be reached after the retries.
         """
-        if retry is None:
-            retry = RetryMode.SAFE if method.upper() in ("GET", "HEAD", "PUT", "DELETE") else RetryMode.NEVER
-        if retry is RetryMode.SUBMISSION and self.idempotent_submissions:
-            retry = RetryMode.SAFE
+        # One loop holds the state of one request's tries (the replays, the one relocation, the one token
+        # refresh), which is why it reads as one piece rather than as methods passing that state around.
+        method = method.upper()
+        mode = self._mode(method, retry)
+        replay = PostReplay(self.retry, mode, method)
         absolute = path.startswith(("http://", "https://"))
-        context = f"{method.upper()} {urlsplit(path).path if absolute else '/' + path.lstrip('/')}"
-        send_headers = {"IBM-API-Version": API_VERSION, "Accept": "application/json"}
-        send_headers.update(headers or {})
+        context = f"{method} {urlsplit(path).path if absolute else '/' + path.lstrip('/')}"
+        send_headers = {"IBM-API-Version": API_VERSION, "Accept": "application/json", **(headers or {})}
         refreshed_auth = relocated = False
-        attempt = 0
+        tries = 0
         while True:
-            attempt += 1
             url = path if absolute else f"{self.base_url}/{path.lstrip('/')}"
             try:
                 response = self._send(method, url, params, json, data, send_headers, timeout)
             except (requests.ConnectionError, requests.Timeout) as error:
+                tries += self._count(self._transport_tries(url, error))
                 if self._relocate is not None and not relocated and _failed_before_sending(error):
                     relocated = True  # the request never left, so sending it elsewhere cannot duplicate it
                     if self._relocate():
-                        attempt -= 1
                         continue
-                may_repeat = retry is RetryMode.SAFE or (
-                    retry is RetryMode.SUBMISSION and _failed_before_sending(error)
-                )
-                if may_repeat and attempt < self.retry.attempts:
-                    delay = self.retry.backoff(attempt)
-                    logger.info(
-                        "%s failed (%s); retry %d in %.1fs", context, type(error).__name__, attempt, delay
-                    )
-                    self._sleep(delay)
-                    continue
-                raise self._connection_error(context, error, attempt, retry) from None
+                delay = replay.after_error(reached_server=not _failed_before_sending(error))
+                if delay is None:
+                    raise self._connection_error(context, error, tries, mode) from None
+                self._pause(context, type(error).__name__, replay.tries - 1, delay)
+                continue
+            tries += self._count(1 + _retries_made(response))
             if response.status_code < 400:
                 return response
             if response.status_code == 401 and not refreshed_auth and hasattr(self.auth, "invalidate"):
@@ -334,15 +282,28 @@ class ApiSession:
                 self.auth.invalidate()  # type: ignore[union-attr]
                 continue
             error = error_from_response(response, secrets=self.secrets(), context=context)
-            delay = self._retry_delay(response, error, retry, attempt)
+            delay = replay.after_status(response.status_code, error, _retry_after(response, error))
             if delay is None:
                 raise error
-            logger.info("%s answered %d; retry %d in %.1fs", context, response.status_code, attempt, delay)
-            self._sleep(delay)
+            self._pause(context, f"HTTP {response.status_code}", replay.tries - 1, delay)
 
-    def _send(self, method, url, params, json, data, headers, timeout) -> requests.Response:
-        with self._count_lock:
-            self.request_count += 1
+    def _mode(self, method: str, retry: RetryMode | None) -> RetryMode:
+        if retry is None:
+            return RetryMode.SAFE if method in ("GET", "HEAD", "PUT", "DELETE") else RetryMode.NEVER
+        if retry is RetryMode.SUBMISSION and self.idempotent_submissions:
+            return RetryMode.SAFE  # the server creates one job per Idempotency-Key, however often it is sent
+        return retry
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        params: Any,
+        json: Any,
+        data: Any,
+        headers: dict[str, str],
+        timeout: float | tuple[float, float] | None,
+    ) -> requests.Response:
         started = time.perf_counter()
         response = self.http.request(
             method,
@@ -356,32 +317,30 @@ class ApiSession:
         )
         logger.debug(
             "%s %s -> %d in %.3fs",
-            method.upper(),
+            method,
             urlsplit(url).path,
             response.status_code,
             time.perf_counter() - started,
         )
         return response
 
-    def _retry_delay(
-        self, response: requests.Response, error: exc.IBMQError, mode: RetryMode, attempt: int
-    ) -> float | None:
-        """Seconds to wait before repeating, or None when the error is final."""
-        status = response.status_code
-        if status not in _RETRY_STATUSES or attempt >= self.retry.attempts or mode is RetryMode.NEVER:
-            return None
-        if isinstance(error, exc.IBMQBackendJobLimitError):
-            return None  # only a finishing job helps, not waiting a fixed time
-        if mode is RetryMode.SUBMISSION and status not in _SUBMISSION_REJECTED_STATUSES:
-            return None  # a gateway error may hide a job that was created
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after is None:
-            retry_after = _parse_retry_after(response.headers.get("Retry-After"))
-        if retry_after is not None:
-            if retry_after > self.retry.max_retry_after:
-                return None
-            return retry_after
-        return self.retry.backoff(attempt)
+    def _count(self, tries: int) -> int:
+        with self._count_lock:
+            self.request_count += tries
+        return tries
+
+    def _transport_tries(self, url: str, error: requests.RequestException) -> int:
+        cause = error.args[0] if error.args else None
+        adapter_retry = getattr(self.http.get_adapter(url), "max_retries", None)
+        return transport_tries(
+            adapter_retry,
+            refused=_failed_before_sending(error),
+            gave_up=isinstance(cause, urllib3.exceptions.MaxRetryError),
+        )
+
+    def _pause(self, context: str, why: str, retry_number: int, delay: float) -> None:
+        logger.info("%s failed (%s); retry %d in %.1fs", context, why, retry_number, delay)
+        self._sleep(delay)
 
     def _connection_error(
         self, context: str, error: Exception, attempts: int, mode: RetryMode

@@ -111,7 +111,9 @@ class Authenticator:
                 "The Authorization header must be 'Bearer <access_token>' from POST /identity/token."
             )
         header, payload, signature = token.strip().split(".")
-        if not hmac.compare_digest(self._sign(f"{header}.{payload}"), signature):
+        # Compared as bytes: compare_digest refuses str with non-ASCII characters (headers arrive as latin-1).
+        expected = self._sign(f"{header}.{payload}").encode()
+        if not hmac.compare_digest(expected, signature.encode("utf-8", "surrogateescape")):
             raise AuthError(
                 "The access token is not valid for this service; get a new one at /identity/token."
             )

@@ -1,4 +1,4 @@
-"""The local service's data directory: API keys, instances, job limits, the lock and service.json.
+"""The local service's data directory: API keys, instances, job limits (the lock and service.json: ownership).
 
 Layout (see docs/architecture.md)::
 
@@ -6,9 +6,11 @@ Layout (see docs/architecture.md)::
         api_key         0600, the default API key, made on first start
         secret          0600, signs bearer tokens so they survive a restart
         config.json     0600, instances and extra keys (defaults written on first start)
-        jobs.sqlite3    the job store (owned by store.py)
-        service.json    0600, {"url", "pid", "port", ...} while a service listens; never holds a key
-        service.lock    flock held while a service runs here, so two services never share one store
+        jobs.sqlite3    0600 (+ -wal, -shm), the job store (owned by store.py)
+        service.json    0600, {"url", "pid", "started_by", ...} while a service listens; never a key (ownership.py)
+        service.lock    flock held while a service runs here, so two services never share one store (ownership.py)
+
+The directory is 0700 and its files 0600; ``load_config`` repairs looser modes at every start.
 
 config.json::
 
@@ -20,43 +22,45 @@ config.json::
         ...
       ],
       "default_key_instances": null,
-      "api_keys": [{"key": "another-key", "instances": ["ibm-q/open/main"]}]
+      "api_keys": [{"key": "another-key", "instances": ["ibm-q/open/main"]}],
+      "rate_limits": {"requests_per_minute": null, "submissions_per_minute": null},
+      "allowed_hosts": ["my-laptop.local"]
     }
 
-``backends`` (a list of names) and ``max_qubits`` (devices wider than this are hidden; simulators are not)
-restrict what an instance may use; ``null`` means no restriction. ``default_key_instances`` limits the data
-directory's own key (``null``: every instance). Extra keys see only the instances they name.
+``allowed_hosts`` lists the Host header names answered besides the loopback names and the bound address (a DNS
+rebinding defence: a web page cannot make a browser talk to the service under another name); ``["*"]`` allows
+any.
+
+An instance may also give its IBM Cloud resource name as ``"cloud_name"`` (default ``<group>-<project>``, e.g.
+``research-main``): the Global Search and Resource Controller look-alikes list it, and clients may name the
+instance by it. ``backends`` (a list of names) and ``max_qubits`` (devices wider than this are hidden;
+simulators are not) restrict what an instance may use; ``null`` means no restriction.
+``default_key_instances`` limits the data directory's own key (``null``: every instance). Extra keys see only
+the instances they name.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import secrets
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ibmq_widgets.data_dir import default_data_dir
 from ibmq_widgets.exceptions import LocalServiceError
-
-try:  # POSIX only; elsewhere a second service on the same directory is not prevented
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
+from ibmq_widgets.service.ownership import make_private, write_private
+from ibmq_widgets.service.rate_limits import RateLimits, parse_rate_limits
 
 __all__ = [
     "DEFAULT_JOB_LIMIT",
-    "DataDirLock",
     "InstanceConfig",
     "ServiceConfig",
     "default_data_dir",
     "key_id",
     "load_config",
-    "remove_service_json",
-    "write_service_json",
 ]
 
 DEFAULT_JOB_LIMIT = 5
@@ -75,17 +79,22 @@ class InstanceConfig:
     max_qubits: int | None = None
     job_limit: int = DEFAULT_JOB_LIMIT
     job_limits: dict[str, int] = field(default_factory=dict)
+    #: The instance's IBM Cloud resource name (Global Search, Resource Controller); None: ``<group>-<project>``.
+    cloud_name: str | None = None
 
     @property
     def hub(self) -> str:
+        """The hub, the first part of the name."""
         return self.name.split("/")[0]
 
     @property
     def group(self) -> str:
+        """The group, the middle part of the name."""
         return self.name.split("/")[1]
 
     @property
     def project(self) -> str:
+        """The project, the last part of the name."""
         return self.name.split("/")[2]
 
     def may_use(self, backend: str, n_qubits: int, simulator: bool) -> bool:
@@ -119,6 +128,10 @@ class ServiceConfig:
     instances: dict[str, InstanceConfig]
     keys: dict[str, tuple[str, ...]]
     secret: bytes
+    #: Per-key request and submission budgets (none by default); see service/rate_limits.py.
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    #: Host names answered besides loopback and the bound host (config.json ``allowed_hosts``; ``"*"``: any).
+    allowed_hosts: tuple[str, ...] = ()
 
     def instances_for_key(self, kid: str) -> list[InstanceConfig]:
         """The instances a key id may use, in configuration order (empty for an unknown key)."""
@@ -126,6 +139,7 @@ class ServiceConfig:
         return [self.instances[name] for name in names if name in self.instances]
 
     def instance_by_crn(self, crn: str) -> InstanceConfig | None:
+        """The instance whose CRN is ``crn``, or None."""
         for instance in self.instances.values():
             if instance.crn == crn:
                 return instance
@@ -135,37 +149,16 @@ class ServiceConfig:
         return f"ServiceConfig(data_dir={str(self.data_dir)!r}, instances={list(self.instances)!r})"
 
 
-def default_data_dir() -> Path:
-    """``$IBMQ_WIDGETS_DATA_DIR``, else ``<jupyter data dir>/ibmq_widgets``."""
-    env = os.environ.get("IBMQ_WIDGETS_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    from jupyter_core.paths import jupyter_data_dir
-
-    return Path(jupyter_data_dir()) / "ibmq_widgets"
-
-
 def key_id(api_key: str) -> str:
     """A stable id for an API key that does not reveal it (tokens and logs carry this, never the key)."""
     return hashlib.sha256(api_key.encode()).hexdigest()[:24]
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` to a file only its owner can read, atomically."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
-
-
 def _read_or_create(path: Path, make: Any) -> str:
     if path.exists():
-        os.chmod(path, 0o600)  # repair a file someone loosened
         return path.read_text().strip()
     value = make()
-    _write_private(path, value + "\n")
+    write_private(path, value + "\n")
     return value
 
 
@@ -222,7 +215,34 @@ def _parse_instance(path: Path, account: str, raw: Any) -> InstanceConfig:
         max_qubits=max_qubits,
         job_limit=limit,
         job_limits=dict(limits),
+        cloud_name=_cloud_name(path, raw),
     )
+
+
+def _cloud_name(path: Path, raw: dict[str, Any]) -> str | None:
+    name = raw.get("cloud_name")
+    if name is not None and (not isinstance(name, str) or not name.strip() or "/" in name):
+        raise _bad(path, f"instance {raw['name']}: 'cloud_name' must be a name without '/', or null")
+    return name
+
+
+def _parse_keys(
+    path: Path,
+    raw: dict[str, Any],
+    instances: dict[str, InstanceConfig],
+    default_names: list[str],
+    default_keys: list[str | None],
+) -> dict[str, tuple[str, ...]]:
+    """Key id -> the instance names it may use: the directory's own keys see ``default_names``."""
+    keys = {key_id(key): tuple(default_names) for key in default_keys if key}
+    for entry in raw.get("api_keys") or []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("key"), str) or not entry["key"]:
+            raise _bad(path, "each entry of 'api_keys' needs a non-empty 'key' and a list of 'instances'")
+        unknown = [name for name in entry.get("instances", []) if name not in instances]
+        if unknown:
+            raise _bad(path, f"an API key names unknown instances {unknown}")
+        keys[key_id(entry["key"])] = tuple(entry.get("instances", []))
+    return keys
 
 
 def load_config(data_dir: Path, api_key: str | None = None) -> ServiceConfig:
@@ -231,7 +251,7 @@ def load_config(data_dir: Path, api_key: str | None = None) -> ServiceConfig:
     Parameters
     ----------
     data_dir : Path
-        The data directory; created (0700) if missing.
+        The data directory; created if missing, made private (0700, files 0600) if looser.
     api_key : str, optional
         A key to accept for this run in addition to the directory's own; it sees the same instances.
 
@@ -242,11 +262,12 @@ def load_config(data_dir: Path, api_key: str | None = None) -> ServiceConfig:
     """
     data_dir = Path(data_dir).expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private(data_dir)  # before reading anything: a hand-written config.json may hold API keys
     file_key = _read_or_create(data_dir / "api_key", lambda: secrets.token_urlsafe(32))
     secret = _read_or_create(data_dir / "secret", lambda: secrets.token_hex(32)).encode()
     config_path = data_dir / "config.json"
     if not config_path.exists():
-        _write_private(config_path, json.dumps(_default_config(), indent=2) + "\n")
+        write_private(config_path, json.dumps(_default_config(), indent=2) + "\n")
     try:
         raw = json.loads(config_path.read_text())
     except json.JSONDecodeError as exc:
@@ -261,73 +282,20 @@ def load_config(data_dir: Path, api_key: str | None = None) -> ServiceConfig:
     default_names = raw.get("default_key_instances") or list(instances)
     if not isinstance(default_names, list) or any(name not in instances for name in default_names):
         raise _bad(config_path, "'default_key_instances' must be null or a list of defined instance names")
-    keys: dict[str, tuple[str, ...]] = {key_id(file_key): tuple(default_names)}
-    if api_key:
-        keys[key_id(api_key)] = tuple(default_names)
-    for entry in raw.get("api_keys") or []:
-        if not isinstance(entry, dict) or not isinstance(entry.get("key"), str) or not entry["key"]:
-            raise _bad(
-                config_path, "each entry of 'api_keys' needs a non-empty 'key' and a list of 'instances'"
-            )
-        unknown = [name for name in entry.get("instances", []) if name not in instances]
-        if unknown:
-            raise _bad(config_path, f"an API key names unknown instances {unknown}")
-        keys[key_id(entry["key"])] = tuple(entry.get("instances", []))
+    keys = _parse_keys(config_path, raw, instances, default_names, [file_key, api_key])
+    try:
+        rate_limits = parse_rate_limits(raw.get("rate_limits"))
+    except ValueError as exc:
+        raise _bad(config_path, str(exc)) from None
+    hosts = raw.get("allowed_hosts") or []
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and h.strip() for h in hosts):
+        raise _bad(config_path, "'allowed_hosts' must be a list of host names (or [\"*\"] for any)")
     return ServiceConfig(
-        data_dir=data_dir, api_key=api_key or file_key, instances=instances, keys=keys, secret=secret
+        data_dir=data_dir,
+        api_key=api_key or file_key,
+        instances=instances,
+        keys=keys,
+        secret=secret,
+        rate_limits=rate_limits,
+        allowed_hosts=tuple(hosts),
     )
-
-
-class DataDirLock:
-    """An exclusive flock on ``service.lock``: two services never share one data directory."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.path = Path(data_dir) / "service.lock"
-        self._fd: int | None = None
-
-    def acquire(self) -> None:
-        """Take the lock or raise LocalServiceError naming the service that holds it."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(fd)
-                raise LocalServiceError(self._held_message()) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        self._fd = fd
-
-    def _held_message(self) -> str:
-        running = ""
-        info_path = self.path.with_name("service.json")
-        with contextlib.suppress(OSError, ValueError):
-            info = json.loads(info_path.read_text())
-            running = f" (pid {info.get('pid')}, {info.get('url')})"
-        if not running:
-            with contextlib.suppress(OSError):
-                running = f" (pid {self.path.read_text().strip()})"
-        return (
-            f"another ibmq_widgets service{running} is already running on data directory {self.path.parent}; "
-            "use that service, stop it, or pass a different data directory"
-        )
-
-    def release(self) -> None:
-        """Release the lock; safe to call twice."""
-        if self._fd is None:
-            return
-        fd, self._fd = self._fd, None
-        if fcntl is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
-def write_service_json(data_dir: Path, info: dict[str, Any]) -> None:
-    """Announce a listening service (url, pid, port; never a key) to clients looking for one."""
-    _write_private(Path(data_dir) / "service.json", json.dumps(info, indent=2) + "\n")
-
-
-def remove_service_json(data_dir: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        (Path(data_dir) / "service.json").unlink()

@@ -10,23 +10,30 @@ relaxation on delays), restricted to a small sub-target.
 Untouched qubits stay in |0>, exactly, so cutting them changes nothing measurable: their classical bits read 0
 and, for the Estimator, a Pauli term is multiplied by 1 for each I or Z on them and vanishes for an X or Y.
 
-Per worker process, ``DeviceNoise`` keeps each device's full Target (built once) and the noise models of the
-qubit sets seen lately.
+Per worker process, ``DeviceNoise`` keeps each device's full Target (built once) and the noise of the qubit
+sets seen lately, in the forms qiskit-aer consumes without converting them again on every run: a
+``NoiseModel`` that keeps its serialised dict (``FrozenNoiseModel``), and per-gate superoperators with readout
+errors (``exact_noise.ExactNoise``) for circuits simulated as a density matrix.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from qiskit.circuit import Barrier, CircuitInstruction, ControlFlowOp, QuantumCircuit
+from qiskit.circuit import Barrier, CircuitInstruction, QuantumCircuit
 from qiskit.transpiler import Target
 from qiskit_aer.noise import NoiseModel
+
+from ibmq_widgets.service.exact_noise import ExactNoise
 
 __all__ = [
     "CutCircuit",
     "DeviceNoise",
+    "FrozenNoiseModel",
     "cut_to_active_qubits",
     "reduce_pauli_terms",
     "sub_target",
@@ -48,6 +55,11 @@ class CutCircuit:
     circuit: QuantumCircuit
     qubits: tuple[int, ...]
     width: int
+
+    @functools.cached_property
+    def used(self) -> frozenset[tuple[str, tuple[int, ...]]] | None:
+        """``used_instructions`` of the cut circuit (worked out once)."""
+        return used_instructions(self.circuit)
 
 
 def cut_to_active_qubits(circuit: QuantumCircuit) -> CutCircuit:
@@ -114,11 +126,13 @@ def reduce_pauli_terms(terms: dict[str, float], cut: CutCircuit) -> dict[str, fl
 
 def used_instructions(circuit: QuantumCircuit) -> frozenset[tuple[str, tuple[int, ...]]] | None:
     """The (name, qubit indices) pairs a circuit applies, or None if control flow hides some."""
+    index = {bit: i for i, bit in enumerate(circuit.qubits)}
     used = set()
     for inst in circuit.data:
-        if isinstance(inst.operation, ControlFlowOp):
+        # inst.name and is_control_flow(), not inst.operation: that builds a Python gate each time
+        if inst.is_control_flow():
             return None
-        used.add((inst.operation.name, tuple(circuit.find_bit(q).index for q in inst.qubits)))
+        used.add((inst.name, tuple(index[q] for q in inst.qubits)))
     return frozenset(used)
 
 
@@ -173,11 +187,70 @@ class _CutBackend:
 
     @property
     def dt(self) -> float | None:
+        """The device's sample time in seconds (None if unknown)."""
         return self.target.dt
 
 
+class FrozenNoiseModel(NoiseModel):
+    """A ``NoiseModel`` that keeps the dict qiskit-aer makes of it on every run (``to_dict``, which aer calls
+    for each ``run``): a device model of a few qubits takes milliseconds to serialise, every time.
+
+    Changing it through its ``add_*`` methods drops the kept dict; a copy (aer deep-copies a model before
+    adding errors carried by a circuit) is a plain ``NoiseModel``.
+    """
+
+    def __init__(self, model: NoiseModel) -> None:
+        super().__init__()
+        self.__dict__.update(model.__dict__)
+        self._dicts: dict[bool, dict] = {}
+
+    def to_dict(self, serializable: bool = False) -> dict:
+        """``NoiseModel.to_dict``, made once per value of ``serializable``."""
+        kept = self._dicts.get(serializable)
+        if kept is None:
+            kept = self._dicts[serializable] = super().to_dict(serializable=serializable)
+        return kept
+
+    def __deepcopy__(self, memo: dict) -> NoiseModel:
+        plain = NoiseModel()
+        state = {key: value for key, value in self.__dict__.items() if key != "_dicts"}
+        plain.__dict__.update(copy.deepcopy(state, memo))
+        return plain
+
+
+def _dropping_dicts(method: Any) -> Any:
+    def changed(self: FrozenNoiseModel, *args: Any, **kwargs: Any) -> Any:
+        self._dicts.clear()
+        return method(self, *args, **kwargs)
+
+    changed.__name__, changed.__doc__ = method.__name__, method.__doc__
+    return changed
+
+
+for _name in (
+    "add_all_qubit_quantum_error",
+    "add_quantum_error",
+    "add_all_qubit_readout_error",
+    "add_readout_error",
+    "add_basis_gates",
+):
+    setattr(FrozenNoiseModel, _name, _dropping_dicts(getattr(NoiseModel, _name)))
+
+
+@dataclass
+class _Noise:
+    """What ``DeviceNoise`` keeps for one set of qubits and instructions (each built on first use)."""
+
+    target: Target
+    model: FrozenNoiseModel | None = None
+    exact: ExactNoise | None = None
+    exact_built: bool = False
+
+
 class DeviceNoise:
-    """Noise models for one device, per set of active qubits; the device's Target is built once.
+    """Noise for one device, per set of active qubits (and instructions used); the device's Target is built
+    once. The last ``_NOISE_MODELS_KEPT`` sets are kept, each as a ``NoiseModel`` (with its serialised form)
+    and as ``ExactNoise``, whichever was asked for.
 
     Parameters
     ----------
@@ -187,7 +260,21 @@ class DeviceNoise:
 
     def __init__(self, target: Target) -> None:
         self.target = target
-        self._models: OrderedDict[tuple, NoiseModel] = OrderedDict()
+        self._kept: OrderedDict[tuple, _Noise] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def _entry(self, qubits: tuple[int, ...], used: frozenset[tuple[str, tuple[int, ...]]] | None) -> _Noise:
+        key = (qubits, used)
+        entry = self._kept.get(key)
+        if entry is None:
+            entry = self._kept[key] = _Noise(sub_target(self.target, qubits, used))
+            if len(self._kept) > _NOISE_MODELS_KEPT:
+                self._kept.popitem(last=False)
+        else:
+            self._kept.move_to_end(key)
+        return entry
 
     def noise_model(
         self, qubits: tuple[int, ...], used: frozenset[tuple[str, tuple[int, ...]]] | None = None
@@ -197,15 +284,19 @@ class DeviceNoise:
         ``used`` limits the errors built to the instructions a circuit applies (see ``sub_target``); the
         model is then exact for that circuit and any other applying a subset of them.
         """
-        key = (qubits, used)
-        model = self._models.get(key)
-        if model is None:
-            small = sub_target(self.target, qubits, used)
+        entry = self._entry(qubits, used)
+        if entry.model is None:
+            small = entry.target
             backend: Any = _CutBackend(small, operation_names=list(small.operation_names))
-            model = NoiseModel.from_backend(backend)
-            self._models[key] = model
-            if len(self._models) > _NOISE_MODELS_KEPT:
-                self._models.popitem(last=False)
-        else:
-            self._models.move_to_end(key)
-        return model
+            entry.model = FrozenNoiseModel(NoiseModel.from_backend(backend))
+        return entry.model
+
+    def exact(
+        self, qubits: tuple[int, ...], used: frozenset[tuple[str, tuple[int, ...]]] | None = None
+    ) -> ExactNoise | None:
+        """The same errors as ``noise_model`` as superoperators (see ``exact_noise``), cached; None if some
+        error cannot be converted."""
+        entry = self._entry(qubits, used)
+        if not entry.exact_built:
+            entry.exact, entry.exact_built = ExactNoise.from_target(entry.target), True
+        return entry.exact

@@ -1,19 +1,21 @@
-"""The scheduler: a FIFO queue per backend, served by a fixed pool of worker processes.
+"""The scheduler: queued jobs (``job_queue.JobQueue``) served by a fixed pool of worker processes.
 
-One dispatcher thread owns the workers. It waits on every worker's connection (a worker's exit shows as
-its end-of-file) and on a wake-up pipe that ``enqueue``/``cancel``/``stop`` poke, with a timeout at the
-nearest job deadline. When a worker is free it takes the next job round-robin over the backends with queued
-jobs (FIFO within a backend), so a flood of jobs on one backend does not starve the others.
-
-Workers are fresh interpreter processes (``worker_process.WorkerProcess``: never a ``fork`` of this
-threaded process), one socket each. Stopping a running job (cancel, time limit) kills its process and
-starts a fresh one; a worker that dies on its own fails only the job it was running, with the reason. Jobs
-found Queued or Running in the store at ``start()`` (the service was killed) are queued again in creation
-order and run to completion.
+One dispatcher thread owns the workers (``worker_process.WorkerPool``: fresh interpreters, never a ``fork`` of
+this threaded process). It waits on every worker's connection (an exit shows as end-of-file) and on a wake-up
+pipe that ``enqueue``/``cancel``/``stop`` poke, with a timeout at the nearest deadline. Stopping a running job
+(cancel, time limit) kills its process and starts a fresh one; a worker that dies on its own fails only its
+job, with the reason. Jobs found Queued or Running in the store at ``start()`` (the service was killed) are
+queued again in creation order and run to completion.
 
 Every state change is written to the store here: Running at dispatch, Completed with the result, Failed with a
 reason, Cancelled on cancel. The store ignores changes to jobs already in a final state, which settles races
-between a finishing worker and a cancel.
+between a finishing worker and a cancel. When another process keeps the store locked (``StoreBusyError``) a
+job's outcome waits in memory (``outcomes.PendingOutcomes``) and is written with backoff; the job keeps its
+slot meanwhile and is never failed for time, since its time limit stopped when its worker answered. A dispatch
+the store refuses leaves the job first in its queue, tried again shortly.
+
+Time limits: a job may run ``min(its own max_seconds, the service's limit)`` seconds; a missing, non-finite or
+non-positive ``max_seconds`` means the service's limit, so every deadline is a finite time.
 """
 
 from __future__ import annotations
@@ -24,25 +26,26 @@ import math
 import os
 import threading
 import time
-from collections import deque
-from datetime import timedelta
+from collections.abc import Iterable
 from multiprocessing.connection import wait
 from typing import Any
 
-from ibmq_widgets.service.store import JobRecord, JobStore, utc_now
+from ibmq_widgets.service.job_queue import JobQueue, QueueEstimates
+from ibmq_widgets.service.outcomes import REASON_CODES, Outcome, PendingOutcomes
+from ibmq_widgets.service.records import JobRecord, JobState, utc_now
+from ibmq_widgets.service.sessions import SessionRegistry
+from ibmq_widgets.service.store import JobStore, StoreBusyError
 from ibmq_widgets.service.worker import DEFAULT_RUNNER
-from ibmq_widgets.service.worker_process import WorkerProcess
+from ibmq_widgets.service.worker_messages import FromWorker, JobDone, Ready, RunJob
+from ibmq_widgets.service.worker_process import WorkerPool, WorkerProcess
 
 __all__ = ["REASON_CODES", "Scheduler"]
 
 logger = logging.getLogger(__name__)
 
-#: reason_code of a Failed job, by cause. 1305 is IBM's "ran longer than its maximum execution time", which
-#: qiskit-ibm-runtime turns into RuntimeJobMaxTimeoutError; the others are this service's own.
-REASON_CODES = {"time_limit": 1305, "worker_crashed": 1517, "simulation_error": 1520}
-_DEFAULT_DURATION = 1.0  # seconds assumed per job on a backend before any has finished
-_DURATIONS_KEPT = 20
 _WORKER_START_TIMEOUT = 120.0
+_IDLE_WAIT = 5.0  # the longest the dispatcher sleeps with nothing due
+_DISPATCH_RETRY = 0.5  # seconds before a dispatch the store refused is tried again
 _CANCELLED = "Cancelled by the user."
 
 
@@ -58,9 +61,14 @@ class Scheduler:
     workers : int
         How many worker processes simulate at once.
     default_time_limit : float
-        Seconds a job may run when it names no ``max_seconds`` of its own.
+        The service's time limit: seconds any job may run (a job's own ``max_seconds`` may only lower it).
     runner : str
         ``"module:function"`` each worker calls with a job dict to get its result text (tests swap it).
+
+    Raises
+    ------
+    ValueError
+        If ``workers`` is below 1 or ``default_time_limit`` is not a positive finite number.
     """
 
     def __init__(
@@ -74,39 +82,58 @@ class Scheduler:
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
+        if not (math.isfinite(default_time_limit) and default_time_limit > 0):
+            raise ValueError(
+                f"default_time_limit must be a positive number of seconds, got {default_time_limit}"
+            )
         self.store = store
         self.catalog = catalog
         self.workers = int(workers)
         self.default_time_limit = float(default_time_limit)
-        self._runner = runner
         self._lock = threading.RLock()
-        self._queues: dict[str, deque[str]] = {}
-        self._queued: dict[str, JobRecord] = {}
+        self._queue = JobQueue()
+        #: Open sessions (set by start-up): a dedicated one holds its backend between its jobs.
+        self.sessions: SessionRegistry | None = None
         self._running: dict[str, tuple[JobRecord, WorkerProcess]] = {}
-        self._pool: list[WorkerProcess] = []
-        self._turn = 0  # round-robin pointer over backends
-        self._durations: dict[str, deque[float]] = {}
+        self._outcomes = PendingOutcomes(store)
+        self._pool = WorkerPool(self.workers, runner)
+        self._estimates = QueueEstimates(self.workers)
+        self._dispatch_after = 0.0  # monotonic time before which dispatch waits (the store refused one)
         self._wake_read, self._wake_write = os.pipe()
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
     # -- lifecycle ---------------------------------------------------------------------------------------
     def start(self) -> None:
-        """Start the workers and the dispatcher, and queue again every job the store has unfinished."""
+        """Start the workers and the dispatcher, and queue again every job the store has unfinished.
+
+        Raises
+        ------
+        StoreBusyError
+            If the store stays locked elsewhere while the unfinished jobs are read back.
+        """
         with self._lock:
             if self._thread is not None:
                 return
             for job in self.store.unfinished_jobs():
-                if job.status == "Running":
-                    self.store.set_status(job.id, "Queued")
+                if job.status == JobState.RUNNING:
+                    self.store.set_status(job.id, JobState.QUEUED)
                 self._add(job)
-            self._pool = [WorkerProcess.spawn(self._runner) for _ in range(self.workers)]
+            self._pool.start()
             self._stopping.clear()
             self._thread = threading.Thread(target=self._loop, name="ibmq-widgets-scheduler", daemon=True)
             self._thread.start()
 
+    def wait_until_warm(self, timeout: float = _WORKER_START_TIMEOUT) -> bool:
+        """Wait until every worker process is started and warmed up; whether they are (False: timed out)."""
+        return self._pool.wait_until_warm(timeout)
+
     def stop(self) -> None:
-        """Stop the dispatcher and every worker process (jobs left unfinished run again at the next start)."""
+        """Stop the dispatcher and every worker process (jobs left unfinished run again at the next start).
+
+        Outcomes still waiting for a locked store get one last try; a job whose outcome cannot be written
+        stays Running in the store and runs again (with the same seed) at the next start.
+        """
         with self._lock:
             thread, self._thread = self._thread, None
         if thread is None:
@@ -114,13 +141,14 @@ class Scheduler:
         self._stopping.set()
         self._wake()
         thread.join(timeout=30)
-        with self._lock:
-            pool, self._pool = self._pool, []
-        for worker in pool:
-            # A busy or still-starting worker is killed: its job reruns at the next start.
-            worker.close()
+        self._pool.close()  # a busy or still-starting worker is killed: its job reruns at the next start
         with self._lock:
             self._running.clear()
+        self._flush_outcomes(due_only=False)
+        if self.outcomes_waiting:
+            logger.error(
+                "job database locked: %d finished jobs rerun at the next start", self.outcomes_waiting
+            )
 
     def __del__(self) -> None:
         for fd in (getattr(self, "_wake_read", None), getattr(self, "_wake_write", None)):
@@ -130,20 +158,23 @@ class Scheduler:
 
     def ready_workers(self) -> int:
         """How many worker processes are started and warmed up (busy or not)."""
-        with self._lock:
-            return sum(1 for worker in self._pool if worker.ready)
+        return self._pool.ready_count()
 
     def worker_pids(self) -> list[int]:
         """The process ids of the current worker processes."""
-        with self._lock:
-            return [worker.pid for worker in self._pool]
+        return self._pool.pids()
+
+    @property
+    def outcomes_waiting(self) -> int:
+        """Finished jobs whose outcome waits for a locked store (still Running there, holding their slot)."""
+        return len(self._outcomes)
 
     # -- queue -------------------------------------------------------------------------------------------
     def _add(self, job: JobRecord) -> None:
-        if job.id in self._queued or job.id in self._running:
-            return
-        self._queues.setdefault(job.backend, deque()).append(job.id)
-        self._queued[job.id] = job
+        if job.id not in self._running and job.id not in self._queue:
+            self._queue.add(job)
+            if self.sessions is not None:
+                self.sessions.job_queued(job)
 
     def enqueue(self, job: JobRecord) -> None:
         """Queue a job the store already holds (status Queued); it runs when its turn comes."""
@@ -154,115 +185,90 @@ class Scheduler:
     def cancel(self, job_id: str) -> bool:
         """Cancel a queued job (removed from its queue) or a running one (its worker process is killed).
 
-        Records Cancelled in the store. Returns False if the job is neither queued nor running here.
+        Records Cancelled in the store and returns True; returns False for a job neither queued nor running
+        here. A job that finished keeps its outcome: if that still waits for the store it is written now, or
+        ``StoreBusyError`` is raised (as for a store locked elsewhere: then nothing changed).
         """
-        with self._lock:
-            job = self._queued.pop(job_id, None)
-            if job is not None:
-                self._queues[job.backend].remove(job_id)
-                self.store.set_status(job_id, "Cancelled", reason=_CANCELLED)
+        with self._lock:  # held: a job moves from running to waiting outcomes under it, so none slips by
+            if job_id in self._outcomes:
+                self._flush_outcomes(job_id, due_only=False)
+                return False
+            if job_id in self._queue:
+                self.store.set_status(job_id, JobState.CANCELLED, reason=_CANCELLED)
+                removed = self._queue.remove(job_id)
+                if removed is not None and self.sessions is not None:
+                    self.sessions.job_ended(removed)
                 return True
             running = self._running.get(job_id)
             if running is None:
                 return False
-            self.store.set_status(job_id, "Cancelled", reason=_CANCELLED)
+            self.store.set_status(job_id, JobState.CANCELLED, reason=_CANCELLED)
             self._kill(running[1])
         self._wake()
         return True
 
+    def _leaving(self) -> list[JobRecord]:
+        """Running jobs, and finished ones whose outcome is not in the store yet (a few: one per worker)."""
+        return [*(job for job, _ in self._running.values()), *self._outcomes.jobs()]
+
     def pending_count(self, backend: str) -> int:
         """Jobs queued or running on ``backend``, of every instance."""
         with self._lock:
-            queued = len(self._queues.get(backend, ()))
-            return queued + sum(1 for job, _ in self._running.values() if job.backend == backend)
+            return self._queue.count(backend) + sum(1 for job in self._leaving() if job.backend == backend)
 
     def active_count(self, backend: str, instance: str) -> int:
-        """Jobs of ``instance`` queued or running on ``backend``."""
+        """Jobs of ``instance`` queued or running on ``backend`` (asked at every submission: the queue keeps
+        its counts, so this does not grow with the queue)."""
         with self._lock:
-            jobs = list(self._queued.values()) + [job for job, _ in self._running.values()]
-            return sum(1 for job in jobs if job.backend == backend and job.instance == instance)
-
-    def _average_duration(self, backend: str) -> float:
-        recent = self._durations.get(backend)
-        if recent:
-            return sum(recent) / len(recent)
-        every = [d for durations in self._durations.values() for d in durations]
-        return sum(every) / len(every) if every else _DEFAULT_DURATION
+            leaving = sum(1 for job in self._leaving() if job.backend == backend and job.instance == instance)
+            return self._queue.count(backend, instance) + leaving
 
     def queue_info(self, job_id: str) -> dict:
         """Where a job stands: ``position`` (1 = next to run on its backend), ``estimated_start_time`` and
         ``estimated_completion_time`` (aware UTC datetimes from the recent job durations), all None once the
         job left the queue. A running job has no position but an estimated completion.
         """
-        now_wall = utc_now()
-        with self._lock:
-            running = self._running.get(job_id)
-            if running is not None:
-                job, worker = running
-                elapsed = time.monotonic() - worker.started
-                left = max(0.0, self._average_duration(job.backend) - elapsed)
-                return {
-                    "position": None,
-                    "estimated_start_time": None,
-                    "estimated_completion_time": now_wall + timedelta(seconds=left),
-                }
-            job = self._queued.get(job_id)
-            if job is None:
-                return {"position": None, "estimated_start_time": None, "estimated_completion_time": None}
-            position = self._queues[job.backend].index(job_id) + 1
-            start = now_wall + timedelta(seconds=self._wait_estimate(job.backend, position))
-        end = start + timedelta(seconds=self._average_duration(job.backend))
-        return {"position": position, "estimated_start_time": start, "estimated_completion_time": end}
+        return self.queue_infos([job_id])[job_id]
 
-    def _wait_estimate(self, backend: str, position: int) -> float:
-        # Work ahead of the job, spread over the workers: the rest of the running jobs, the jobs before it on
-        # its backend, and (round-robin) up to as many from each other backend.
-        now = time.monotonic()
-        ahead = sum(
-            max(0.0, self._average_duration(job.backend) - (now - worker.started))
-            for job, worker in self._running.values()
-        )
-        for name, queue in self._queues.items():
-            count = position - 1 if name == backend else min(len(queue), position - 1)
-            ahead += count * self._average_duration(name)
-        return ahead / self.workers
+    def queue_infos(self, job_ids: Iterable[str]) -> dict[str, dict]:
+        """``queue_info`` of many jobs at once, as a listing of jobs asks for it: one lock, one clock reading,
+        and a cost per job that does not grow with the queue."""
+        now_wall, now = utc_now(), time.monotonic()
+        with self._lock:
+            running = {job.id: (job.backend, now - worker.started) for job, worker in self._running.values()}
+            return {
+                job_id: self._estimates.info(now_wall, job_id, running, self._queue) for job_id in job_ids
+            }
 
     # -- workers -----------------------------------------------------------------------------------------
-    def _replace(self, worker: WorkerProcess) -> None:
-        worker.close(grace=5.0)
-        with self._lock:
-            index = self._pool.index(worker)
-            self._pool[index] = WorkerProcess.spawn(self._runner)
-
     def _wake(self) -> None:
         with contextlib.suppress(OSError):
             os.write(self._wake_write, b"x")
 
-    def _next_job(self) -> JobRecord | None:
-        backends = [name for name, queue in self._queues.items() if queue]
-        if not backends:
-            return None
-        backends.sort()
-        name = backends[self._turn % len(backends)]
-        self._turn += 1
-        job_id = self._queues[name].popleft()
-        return self._queued.pop(job_id)
-
     def _dispatch(self) -> None:
         with self._lock:
-            for worker in self._pool:
-                if not worker.idle:
-                    continue
+            if time.monotonic() < self._dispatch_after:
+                return
+            for worker in self._pool.idle():
                 while True:
-                    job = self._next_job()
+                    job = self._queue.pop_next(self.sessions.may_start if self.sessions else None)
                     if job is None:
                         return
+                    try:
+                        started = self.store.set_status(job.id, JobState.RUNNING)
+                    except StoreBusyError:  # the job stays first in line; try again shortly
+                        self._queue.add(job, first=True)
+                        self._dispatch_after = time.monotonic() + _DISPATCH_RETRY
+                        return
                     # A job deleted or finished meanwhile (e.g. cancelled through the store) is skipped.
-                    if self.store.set_status(job.id, "Running"):
+                    if started:
                         break
-                self._running[job.id] = (self.store.get_job(job.id) or job, worker)
-                payload = {k: getattr(job, k) for k in ("id", "backend", "program", "params_text")}
-                worker.send_job(payload, job.max_seconds or self.default_time_limit)
+                job.status = JobState.RUNNING
+                if self.sessions is not None:
+                    self.sessions.job_started(job)
+                self._running[job.id] = (job, worker)
+                self._pool.took_job(worker)
+                worker.send_job(RunJob.of(job), job.time_limit(self.default_time_limit))
 
     def _kill(self, worker: WorkerProcess) -> None:
         """Stop a worker's job by killing the process; it is replaced once its exit is seen."""
@@ -277,74 +283,75 @@ class Scheduler:
             return None if running is None else running[0]
 
     def _release(self, worker: WorkerProcess) -> None:
-        """Free the worker and the job's slot; called only once the job's outcome is in the store, so the
-        store never shows a job still running after a job that took its slot was created."""
+        """Free the worker and the slot of its job (a job with no outcome to record)."""
         with self._lock:
             job_id, worker.job_id, worker.deadline = worker.job_id, None, math.inf
             if job_id is not None:
                 self._running.pop(job_id, None)
 
-    def _handle_message(self, worker: WorkerProcess, message: tuple) -> None:
-        kind = message[0]
-        if kind == "ready":
-            worker.ready = True
+    def _settle(self, worker: WorkerProcess, outcome: Outcome) -> None:
+        """Take ``outcome``'s job off ``worker`` and record it; it keeps its slot until the store has it, so
+        the store never shows a job still running after a job that took its slot was created."""
+        with self._lock:
+            self._outcomes.add(outcome)
+            if self._running.pop(outcome.job.id, None) is not None and self.sessions is not None:
+                self.sessions.job_ended(outcome.job)
+            if worker.job_id == outcome.job.id:
+                worker.job_id, worker.deadline = None, math.inf
+        self._flush_outcomes(outcome.job.id, quiet=True)
+
+    def _flush_outcomes(
+        self, job_id: str | None = None, *, due_only: bool = True, quiet: bool = False
+    ) -> None:
+        """Write waiting outcomes; a completed job's run time feeds the estimates."""
+        try:
+            completed = self._outcomes.flush(job_id, due_only=due_only)
+        except StoreBusyError:
+            if quiet:
+                return
+            raise
+        with self._lock:
+            for outcome in completed:
+                if outcome.ran_for is not None:
+                    self._estimates.record(outcome.job.backend, outcome.ran_for)
+
+    def _handle_message(self, worker: WorkerProcess, message: FromWorker) -> None:
+        if isinstance(message, Ready):
+            self._pool.mark_ready(worker)
             return
         job = self._current_job(worker)
-        if job is None:
+        if job is None or job.id != message.job_id:
             self._release(worker)
             return
-        duration = time.monotonic() - worker.started
-        if kind == "done":
-            completed = self.store.set_result(job.id, message[2])
+        if isinstance(message, JobDone):
+            outcome = Outcome.completed(job, message.result_text, ran_for=time.monotonic() - worker.started)
         else:
-            completed = False
-            self.store.set_status(
-                job.id, "Failed", reason=message[2], reason_code=REASON_CODES["simulation_error"]
-            )
-        self._release(worker)
-        if completed:
-            with self._lock:
-                self._durations.setdefault(job.backend, deque(maxlen=_DURATIONS_KEPT)).append(duration)
+            outcome = Outcome.failed(job, "simulation_error", message.reason)
+        self._settle(worker, outcome)
 
     def _handle_exit(self, worker: WorkerProcess) -> None:
         exitcode = worker.wait(5.0)
         job = self._current_job(worker)
         if job is not None:
-            self.store.set_status(
-                job.id,
-                "Failed",
-                reason=f"The worker process running this job exited unexpectedly (exit code {exitcode}); "
-                "the job was not completed. Submit it again; if it fails again it probably needs more "
-                "memory than this machine has.",
-                reason_code=REASON_CODES["worker_crashed"],
-            )
+            self._settle(worker, Outcome.failed(job, "worker_crashed", exitcode))
         self._release(worker)
         if job is None and not worker.ready and not worker.killed:
             # It never got ready (e.g. a broken install): do not respawn in a tight loop.
             logger.warning("a worker process exited while starting (exit code %s); retrying", exitcode)
             time.sleep(1.0)
-        self._replace(worker)
+        self._pool.replace(worker)
 
     def _enforce_limits(self) -> None:
         now = time.monotonic()
-        with self._lock:
-            overdue = [w for w in self._pool if w.job_id is not None and w.deadline <= now]
-            stuck = [w for w in self._pool if not w.ready and now - w.spawned > _WORKER_START_TIMEOUT]
+        overdue = [w for w in self._pool.workers() if w.job_id is not None and w.deadline <= now]
         for worker in overdue:
-            job_id = worker.job_id
+            job = self._current_job(worker)
             limit = worker.deadline - worker.started
-            if job_id is None:
+            if job is None:
                 continue
-            self.store.set_status(
-                job_id,
-                "Failed",
-                reason=f"The job exceeded its time limit of {limit:g} s and was stopped. Use fewer shots or "
-                "smaller circuits, or a larger max execution time.",
-                reason_code=REASON_CODES["time_limit"],
-            )
-            self._kill(worker)
-        for worker in stuck:
-            worker.spawned = math.inf
+            worker.kill()  # first: the runaway stops now, whatever the store does
+            self._settle(worker, Outcome.failed(job, "time_limit", limit))
+        for worker in self._pool.stuck(_WORKER_START_TIMEOUT):
             self._kill(worker)
 
     def _loop(self) -> None:
@@ -355,26 +362,34 @@ class Scheduler:
                 logger.exception("scheduler step failed")
                 time.sleep(0.1)
 
+    def _wait_timeout(self, pool: list[WorkerProcess]) -> float:
+        """Seconds to sleep: until the nearest job deadline, outcome retry or dispatch retry, at most 5."""
+        wakeups = [worker.deadline for worker in pool]
+        wakeups.append(self._outcomes.next_retry())
+        now = time.monotonic()
+        if self._dispatch_after > now:
+            wakeups.append(self._dispatch_after)
+        nearest = min((t for t in wakeups if math.isfinite(t)), default=math.inf)
+        return min(_IDLE_WAIT, max(0.0, nearest - now))
+
     def _step(self) -> None:
+        self._flush_outcomes()
         self._dispatch()
-        with self._lock:
-            pool = list(self._pool)
-        deadline = min((w.deadline for w in pool), default=math.inf)
-        timeout = min(5.0, max(0.0, deadline - time.monotonic()))
-        waitables: dict[Any, tuple[str, WorkerProcess | None]] = {self._wake_read: ("wake", None)}
+        pool = self._pool.workers()
+        waitables: dict[Any, WorkerProcess | None] = {self._wake_read: None}
         for worker in pool:
-            waitables[worker.conn] = ("pipe", worker)
+            waitables[worker.conn] = worker
         exited: list[WorkerProcess] = []
-        for item in wait(list(waitables), timeout=timeout):
-            kind, worker = waitables[item]
-            if kind == "wake":
+        for item in wait(list(waitables), timeout=self._wait_timeout(pool)):
+            worker = waitables[item]
+            if worker is None:
                 os.read(self._wake_read, 4096)
-            elif worker is not None:
-                try:
-                    while worker.conn.poll():
-                        self._handle_message(worker, worker.conn.recv())
-                except (EOFError, OSError):
-                    exited.append(worker)
+                continue
+            try:
+                while worker.conn.poll():
+                    self._handle_message(worker, worker.conn.recv())
+            except (EOFError, OSError):
+                exited.append(worker)
         # Messages first, exits after: a worker that answered and then died has its answer counted.
         for worker in dict.fromkeys(exited):
             if self._stopping.is_set():

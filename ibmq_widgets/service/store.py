@@ -1,4 +1,4 @@
-"""The job store: SQLite in WAL mode, one connection per thread.
+"""The job store: every job, its state transitions, tags and result, in SQLite (WAL).
 
 Everything about a job lives here: its parameters as received, its tags, every state transition time, and
 its result text exactly as the worker produced it (served byte for byte, also after a restart). A job in a
@@ -7,131 +7,74 @@ corrupt either.
 
 Tag filters follow the reference client (qiskit-ibm-runtime: "matched jobs are associated with all tags"):
 repeated ``tags`` select jobs carrying *all* of them; ``list_jobs(..., tags_any=True)`` those with *any*.
+
+The file itself (``database.Database``): a missing one becomes a new store; an empty or garbage one raises
+``CorruptStoreError`` and is left alone; a database locked elsewhere makes a call wait at most
+``busy_timeout`` seconds and then raise ``StoreBusyError`` having changed nothing, so that the HTTP layer can
+answer 503 with Retry-After and the scheduler can keep a finished job's outcome and write it later. Both
+errors are defined in ``database`` and exported here, the store's API.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-__all__ = ["FINAL_STATES", "PENDING_STATES", "JobRecord", "JobStore", "utc_now"]
-
-PENDING_STATES = ("Queued", "Running")
-FINAL_STATES = ("Completed", "Cancelled", "Failed")
-ALL_STATES = PENDING_STATES + FINAL_STATES
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    instance TEXT NOT NULL,
-    backend TEXT NOT NULL,
-    program TEXT NOT NULL,
-    params_text TEXT NOT NULL,
-    tags TEXT NOT NULL,
-    status TEXT NOT NULL,
-    reason TEXT,
-    reason_code INTEGER,
-    created TEXT NOT NULL,
-    timestamps TEXT NOT NULL,
-    session_id TEXT,
-    private INTEGER NOT NULL,
-    num_pubs INTEGER NOT NULL,
-    max_seconds REAL,
-    idempotency_key TEXT
-);
-CREATE INDEX IF NOT EXISTS jobs_by_instance ON jobs (instance, created);
-CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, created);
-CREATE UNIQUE INDEX IF NOT EXISTS jobs_by_idempotency_key ON jobs (instance, idempotency_key)
-    WHERE idempotency_key IS NOT NULL;
-CREATE TABLE IF NOT EXISTS job_tags (
-    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
-    tag TEXT NOT NULL,
-    PRIMARY KEY (job_id, tag)
-);
-CREATE INDEX IF NOT EXISTS job_tags_by_tag ON job_tags (tag);
-CREATE TABLE IF NOT EXISTS results (
-    job_id TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
-    result_text TEXT NOT NULL
-);
-"""
-
-_COLUMNS = (
-    "id, instance, backend, program, params_text, tags, status, reason, reason_code, created, timestamps, "
-    "session_id, private, num_pubs, max_seconds, idempotency_key"
+from ibmq_widgets.service.database import DEFAULT_BUSY_TIMEOUT, CorruptStoreError, Database, StoreBusyError
+from ibmq_widgets.service.records import (
+    ALL_STATES,
+    COLUMNS,
+    FINAL_STATES,
+    PENDING_STATES,
+    JobRecord,
+    JobState,
+    record_from_row,
+    record_to_row,
+    to_text,
+    utc_now,
 )
 
-
-def utc_now() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(timezone.utc)
-
-
-def _to_text(value: datetime) -> str:
-    # Fixed width (always microseconds, always +00:00) so that text order is time order in SQL.
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
-def _from_text(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(timezone.utc)
+__all__ = [
+    "ALL_STATES",
+    "DEFAULT_BUSY_TIMEOUT",
+    "FINAL_STATES",
+    "PENDING_STATES",
+    "CorruptStoreError",
+    "JobRecord",
+    "JobState",
+    "JobStore",
+    "StoreBusyError",
+    "utc_now",
+]
 
 
-@dataclass
-class JobRecord:
-    """One job as stored: what was submitted and where it stands.
+def _states(pending: bool | None, statuses: list[str] | None) -> list[str] | None:
+    """The states a listing keeps (None: any): those of ``pending`` that are also among ``statuses``."""
+    states = None if pending is None else list(PENDING_STATES if pending else FINAL_STATES)
+    if statuses:
+        states = [state for state in (states or statuses) if state in statuses]
+    return states
 
-    ``timestamps`` maps ``created`` and the lower-case name of every state the job entered (``queued``,
-    ``running``, ``completed``, ``cancelled``, ``failed``) to when it entered it, plus ``finished`` for the
-    final state.
+
+# COLUMNS with an empty params_text: the params are the bulk of a row, and most listings exclude them.
+_COLUMNS_WITHOUT_PARAMS = COLUMNS.replace("params_text", "'' AS params_text")
+
+
+def _source(states: list[str] | None) -> str:
+    """The table of a listing, with the index to read it by where SQLite, knowing nothing of how many jobs
+    are in each state, would walk every job of the instance in time order looking for a rare state.
+
+    A listing of pending jobs, or of one state, reads the (instance, status, created) index: pending jobs
+    are few among many finished ones, and one state comes out of it already in time order. (A listing
+    by tags is read from the tags: ``+instance`` keeps SQLite from walking the instance's jobs instead.)
     """
-
-    id: str
-    instance: str
-    backend: str
-    program: str
-    params_text: str
-    tags: list[str] = field(default_factory=list)
-    status: str = "Queued"
-    reason: str | None = None
-    reason_code: int | None = None
-    created: datetime = field(default_factory=utc_now)
-    timestamps: dict[str, datetime] = field(default_factory=dict)
-    session_id: str | None = None
-    private: bool = False
-    num_pubs: int = 0
-    max_seconds: float | None = None
-    idempotency_key: str | None = None
-
-    @property
-    def pending(self) -> bool:
-        """Whether the job is still queued or running."""
-        return self.status in PENDING_STATES
-
-
-def _record(row: sqlite3.Row) -> JobRecord:
-    return JobRecord(
-        id=row["id"],
-        instance=row["instance"],
-        backend=row["backend"],
-        program=row["program"],
-        params_text=row["params_text"],
-        tags=json.loads(row["tags"]),
-        status=row["status"],
-        reason=row["reason"],
-        reason_code=row["reason_code"],
-        created=_from_text(row["created"]),
-        timestamps={key: _from_text(value) for key, value in json.loads(row["timestamps"]).items()},
-        session_id=row["session_id"],
-        private=bool(row["private"]),
-        num_pubs=row["num_pubs"],
-        max_seconds=row["max_seconds"],
-        idempotency_key=row["idempotency_key"],
-    )
+    if states is not None and (len(states) <= 1 or set(states) <= set(PENDING_STATES)):
+        return "jobs INDEXED BY jobs_by_instance_status"
+    return "jobs"
 
 
 class JobStore:
@@ -140,48 +83,27 @@ class JobStore:
     Parameters
     ----------
     path : Path
-        The database file (created with its tables if missing).
+        The database file (see ``database.Database``: made if missing, refused with ``CorruptStoreError`` if
+        it is not a database).
+    busy_timeout : float
+        Seconds any call waits for a lock held elsewhere; then it raises ``StoreBusyError``, having changed
+        nothing.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
-        self._raw().executescript(_SCHEMA)
-
-    def _raw(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")  # durable across process kills in WAL mode
-            conn.execute("PRAGMA foreign_keys=ON")
-            self._local.conn = conn
-            with self._connections_lock:
-                self._connections.append(conn)
-        return conn
-
-    def _write(self) -> _Transaction:
-        # IMMEDIATE: take the write lock up front, so read-then-write steps never interleave.
-        return _Transaction(self._raw(), "BEGIN IMMEDIATE")
-
-    def _read(self) -> _Transaction:
-        return _Transaction(self._raw(), "BEGIN")
+    def __init__(self, path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+        self._db = Database(Path(path), busy_timeout)
+        self.path = self._db.path
+        self.busy_timeout = self._db.busy_timeout
+        self._write = self._db.write
+        self._read = self._db.read
 
     def journal_mode(self) -> str:
         """The SQLite journal mode in use (``wal``)."""
-        return self._raw().execute("PRAGMA journal_mode").fetchone()[0]
+        return self._db.connection().execute("PRAGMA journal_mode").fetchone()[0]
 
     def close(self) -> None:
         """Close every connection this store opened (in any thread)."""
-        with self._connections_lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._db.close()
 
     # -- writing -----------------------------------------------------------------------------------
     def create_job(self, job: JobRecord) -> None:
@@ -191,62 +113,99 @@ class JobStore:
         ------
         sqlite3.IntegrityError
             If a job with this id, or with this idempotency key in this instance, exists.
+        StoreBusyError
+            If the database stays locked elsewhere (nothing was stored).
         """
-        timestamps = dict(job.timestamps)
-        timestamps.setdefault("created", job.created)
-        timestamps.setdefault(job.status.lower(), job.created)
-        job.timestamps = timestamps
+        self.create_jobs([job])
+
+    def create_jobs(self, jobs: Iterable[JobRecord]) -> None:
+        """Insert ``jobs`` with their tags in one transaction: all of them or, on an error, none.
+
+        Raises
+        ------
+        sqlite3.IntegrityError
+            If a job with one of these ids, or with its idempotency key in its instance, exists.
+        StoreBusyError
+            If the database stays locked elsewhere (nothing was stored).
+        """
+        rows, tags = [], []
+        for job in jobs:
+            job.status = JobState(job.status)
+            timestamps = dict(job.timestamps)
+            timestamps.setdefault("created", job.created)
+            timestamps.setdefault(job.status.stamp, job.created)
+            job.timestamps = timestamps
+            rows.append(record_to_row(job))
+            tags.extend((job.id, tag) for tag in job.tags)
+        marks = ", ".join("?" * len(COLUMNS.split(",")))
         with self._write() as conn:
-            conn.execute(
-                f"INSERT INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    job.id, job.instance, job.backend, job.program, job.params_text, json.dumps(job.tags),
-                    job.status, job.reason, job.reason_code, _to_text(job.created),
-                    json.dumps({key: _to_text(value) for key, value in timestamps.items()}),
-                    job.session_id, int(job.private), job.num_pubs, job.max_seconds, job.idempotency_key,
-                ),
-            )  # fmt: skip
-            conn.executemany(
-                "INSERT OR IGNORE INTO job_tags (job_id, tag) VALUES (?, ?)",
-                [(job.id, tag) for tag in job.tags],
-            )
+            conn.executemany(f"INSERT INTO jobs ({COLUMNS}) VALUES ({marks})", rows)
+            conn.executemany("INSERT OR IGNORE INTO job_tags (job_id, tag) VALUES (?, ?)", tags)
 
     def _transition(
-        self, conn: sqlite3.Connection, job_id: str, status: str, reason: str | None, reason_code: int | None
+        self,
+        conn: sqlite3.Connection,
+        job_id: str,
+        status: JobState,
+        reason: str | None,
+        reason_code: int | None,
     ) -> bool:
         row = conn.execute("SELECT status, timestamps FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None or row["status"] in FINAL_STATES:
             return False
         stamps = json.loads(row["timestamps"])
-        now = _to_text(utc_now())
-        stamps[status.lower()] = now
-        if status in FINAL_STATES:
+        now = to_text(utc_now())
+        stamps[status.stamp] = now
+        if status.final:
             stamps["finished"] = now
         conn.execute(
             "UPDATE jobs SET status = ?, reason = ?, reason_code = ?, timestamps = ? WHERE id = ?",
-            (status, reason, reason_code, json.dumps(stamps), job_id),
+            (status.value, reason, reason_code, json.dumps(stamps), job_id),
         )
         return True
 
     def set_status(
         self, job_id: str, status: str, *, reason: str | None = None, reason_code: int | None = None
     ) -> bool:
-        """Move a job to ``status``, recording when; a job in a final state is left alone.
+        """Move a job to ``status`` (a ``JobState`` or its wire string), recording when.
+
+        A job in a final state is left alone.
 
         Returns
         -------
         bool
             Whether the job changed (False: no such job, or it already finished).
+
+        Raises
+        ------
+        ValueError
+            If ``status`` is not a job state.
+        StoreBusyError
+            If the database stays locked elsewhere (nothing changed).
         """
-        if status not in ALL_STATES:
-            raise ValueError(f"unknown job status {status!r}; expected one of {', '.join(ALL_STATES)}")
+        try:
+            state = JobState(status)
+        except ValueError:
+            expected = ", ".join(ALL_STATES)
+            raise ValueError(f"unknown job status {status!r}; expected one of {expected}") from None
         with self._write() as conn:
-            return self._transition(conn, job_id, status, reason, reason_code)
+            return self._transition(conn, job_id, state, reason, reason_code)
 
     def set_result(self, job_id: str, result_text: str) -> bool:
-        """Store the result text and mark the job Completed, in one transaction (unless already final)."""
+        """Store the result text and mark the job Completed, in one transaction (unless already final).
+
+        Returns
+        -------
+        bool
+            Whether the job is now Completed with this result (False: no such job, or it already finished).
+
+        Raises
+        ------
+        StoreBusyError
+            If the database stays locked elsewhere (nothing changed; keep the result and retry).
+        """
         with self._write() as conn:
-            if not self._transition(conn, job_id, "Completed", None, None):
+            if not self._transition(conn, job_id, JobState.COMPLETED, None, None):
                 return False
             conn.execute(
                 "INSERT OR REPLACE INTO results (job_id, result_text) VALUES (?, ?)", (job_id, result_text)
@@ -273,8 +232,8 @@ class JobStore:
     def get_job(self, job_id: str) -> JobRecord | None:
         """The job with this id, or None."""
         with self._read() as conn:
-            row = conn.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return None if row is None else _record(row)
+            row = conn.execute(f"SELECT {COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return None if row is None else record_from_row(row)
 
     def get_result(self, job_id: str) -> str | None:
         """The result text of a completed job, exactly as stored, or None."""
@@ -298,7 +257,9 @@ class JobStore:
         ascending: bool = False,
         tags_any: bool = False,
         session_id: str | None = None,
-    ) -> tuple[list[JobRecord], int]:
+        params: bool = True,
+        rows: bool = False,
+    ) -> tuple[list[Any], int]:
         """One page of an instance's jobs, and how many jobs match in all.
 
         Parameters
@@ -319,88 +280,86 @@ class JobStore:
             Creation time bounds, inclusive (naive = UTC).
         ascending : bool
             Oldest first; default newest first.
+        params : bool
+            Whether to read ``params_text``; False leaves it ``""`` (a listing that does not send params).
+        rows : bool
+            Give each job as its plain row tuple (``COLUMNS`` order) instead of a ``JobRecord``: the GET /jobs
+            listing reuses each job's JSON while its row is unchanged (``handlers/job_listing.py``).
+
+        Returns
+        -------
+        tuple
+            The page (``JobRecord`` objects, or row tuples with ``rows=True``) and the count of all matches.
         """
+        # Over 60 lines by its signature and docstring (twelve filters); the body builds one query.
+        states = _states(pending, statuses)
+        unique_tags = list(dict.fromkeys(tags or []))
         where, args = ["instance = ?"], [instance]
-        for column, value in (("backend", backend), ("program", program), ("session_id", session_id)):
-            if value is not None:
+        equal = (("backend", backend), ("program", program), ("session_id", session_id), ("status", states))
+        for column, value in equal:
+            if isinstance(value, list):
+                where.append(f"{column} IN ({', '.join('?' * len(value))})")
+                args.extend(value)
+            elif value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)
-        if pending is not None:
-            states = PENDING_STATES if pending else FINAL_STATES
-            where.append(f"status IN ({', '.join('?' * len(states))})")
-            args.extend(states)
-        if statuses:
-            where.append(f"status IN ({', '.join('?' * len(statuses))})")
-            args.extend(statuses)
-        unique_tags = list(dict.fromkeys(tags or []))
+        for condition, bound in (("created >= ?", created_after), ("created <= ?", created_before)):
+            if bound is not None:
+                where.append(condition)
+                args.append(to_text(bound))
+        # Filters on nothing but instance, backend, program and state are counted from the kept counts.
+        kept = session_id is None and not unique_tags and created_after is None and created_before is None
+        count = f"SELECT COALESCE(SUM(jobs), 0) FROM job_counts WHERE {' AND '.join(where)}" if kept else None
+        source = "jobs" if unique_tags else _source(states)
         if unique_tags:
+            where[0] = "+instance = ?"  # see _source
             marks = ", ".join("?" * len(unique_tags))
             having = "" if tags_any else f" GROUP BY job_id HAVING COUNT(*) = {len(unique_tags)}"
             where.append(f"id IN (SELECT job_id FROM job_tags WHERE tag IN ({marks}){having})")
             args.extend(unique_tags)
-        if created_after is not None:
-            where.append("created >= ?")
-            args.append(_to_text(created_after))
-        if created_before is not None:
-            where.append("created <= ?")
-            args.append(_to_text(created_before))
         clause = " AND ".join(where)
         order = "ASC" if ascending else "DESC"
+        columns = COLUMNS if params else _COLUMNS_WITHOUT_PARAMS
         with self._read() as conn:
-            total = conn.execute(f"SELECT COUNT(*) FROM jobs WHERE {clause}", args).fetchone()[0]
-            rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM jobs WHERE {clause} ORDER BY created {order}, rowid {order} "
+            total = conn.execute(count or f"SELECT COUNT(*) FROM jobs WHERE {clause}", args).fetchone()[0]
+            cursor = conn.cursor()
+            cursor.row_factory = None  # plain tuples: a sqlite3.Row per job costs more than the tuple
+            found = cursor.execute(
+                f"SELECT {columns} FROM {source} WHERE {clause} ORDER BY created {order}, rowid {order} "
                 "LIMIT ? OFFSET ?",
                 [*args, max(0, int(limit)), max(0, int(offset))],
             ).fetchall()
-        return [_record(row) for row in rows], int(total)
+        return (found if rows else [record_from_row(row) for row in found]), int(total)
 
     def unfinished_jobs(self) -> list[JobRecord]:
         """Every Queued or Running job, oldest first (what a restart must run again)."""
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM jobs WHERE status IN (?, ?) ORDER BY created, rowid", PENDING_STATES
+                f"SELECT {COLUMNS} FROM jobs WHERE status IN (?, ?) ORDER BY created, rowid", PENDING_STATES
             ).fetchall()
-        return [_record(row) for row in rows]
+        return [record_from_row(row) for row in rows]
 
     def usage_seconds(self, instance: str) -> float:
-        """Seconds the finished jobs of ``instance`` ran (running -> finished), summed in SQL.
+        """Seconds the finished jobs of ``instance`` ran (running -> finished), in all.
 
-        The reference client asks for usage before every submission, so this must not read every job.
+        The reference client asks for usage before every submission: the sum is kept by the database as jobs
+        change (``database.AGGREGATES``), so this reads one row however many jobs there are.
         """
         with self._read() as conn:
-            (total,) = conn.execute(
-                "SELECT SUM(MAX(0.0, 86400.0 * (julianday(json_extract(timestamps, '$.finished'))"
-                " - julianday(json_extract(timestamps, '$.running')))))"
-                " FROM jobs WHERE instance = ? AND status NOT IN (?, ?)"
-                " AND json_extract(timestamps, '$.running') IS NOT NULL"
-                " AND json_extract(timestamps, '$.finished') IS NOT NULL",
-                (instance, *PENDING_STATES),
+            row = conn.execute(
+                "SELECT seconds FROM instance_usage WHERE instance = ?", (instance,)
             ).fetchone()
-        return float(total or 0.0)
+        # Sums of many additions and subtractions may end a rounding error below zero.
+        return max(0.0, float(row[0])) if row is not None else 0.0
+
+    def rebuild_aggregates(self) -> None:
+        """Compute the kept counts and usage sums from the jobs again (see ``database.AGGREGATES``)."""
+        self._db.rebuild_aggregates()
 
     def find_by_idempotency_key(self, instance: str, key: str) -> JobRecord | None:
         """The job submitted by ``instance`` with this Idempotency-Key, or None."""
         with self._read() as conn:
             row = conn.execute(
-                f"SELECT {_COLUMNS} FROM jobs WHERE instance = ? AND idempotency_key = ?", (instance, key)
+                f"SELECT {COLUMNS} FROM jobs WHERE instance = ? AND idempotency_key = ?", (instance, key)
             ).fetchone()
-        return None if row is None else _record(row)
-
-
-class _Transaction:
-    """``with``: one transaction on a thread's connection, committed or rolled back."""
-
-    def __init__(self, conn: sqlite3.Connection, begin: str) -> None:
-        self._conn = conn
-        self._begin = begin
-
-    def __enter__(self) -> sqlite3.Connection:
-        self._conn.execute(self._begin)
-        return self._conn
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self._conn.execute("COMMIT")
-        else:
-            self._conn.execute("ROLLBACK")
+        return None if row is None else record_from_row(row)

@@ -3,6 +3,9 @@
 Every problem becomes an :class:`~ibmq_widgets.service.errors.ApiError` with a 4xx status, a code from
 docs/architecture.md and a message saying what was wrong and what to do. Circuits must be ISA circuits of the
 device (its gates, its coupling map), as on the real platform: the message tells the caller to transpile.
+
+The body is parsed as strict JSON by :func:`~ibmq_widgets.service.handlers.inputs.parse_json`; the limits
+(tags, cost, session id) are documented in openapi.yaml.
 """
 
 from __future__ import annotations
@@ -19,11 +22,15 @@ from ibmq_widgets import wire
 from ibmq_widgets.service.catalog import Catalog
 from ibmq_widgets.service.config import InstanceConfig
 from ibmq_widgets.service.errors import ApiError
+from ibmq_widgets.service.handlers.inputs import check_tags, parse_json
 
-__all__ = ["PROGRAMS", "JobValidator", "Submission", "check_backend_access"]
+__all__ = ["MAX_COST_SECONDS", "PROGRAMS", "JobValidator", "Submission", "check_backend_access"]
 
 PROGRAMS = ("sampler", "estimator")
-DEFAULT_SHOTS = 4096
+#: The largest ``cost`` (maximum execution seconds) a job may ask for: the platform's three hours. A job runs at
+#: most the smaller of its cost and the service's job time limit.
+MAX_COST_SECONDS = 10800.0
+MAX_SESSION_ID_LENGTH = 256
 #: Default for the most bytes one encoded circuit or array may inflate to (guards against zlib bombs).
 MAX_INFLATED_BYTES = 256 * 1024 * 1024
 _ENCODED_TYPES = ("QuantumCircuit", "Instruction", "ndarray")
@@ -125,8 +132,10 @@ def _coerce_pubs(program: str, params: dict[str, Any]) -> list[Any]:
     pubs = params.get("pubs")
     if not isinstance(pubs, list) or not pubs:
         raise _bad("bad_request", "'params.pubs' must be a non-empty list of pubs.")
-    options = params.get("options") if isinstance(params.get("options"), dict) else {}
-    default_shots = options.get("default_shots") or DEFAULT_SHOTS
+    options = params.get("options", {})
+    if not isinstance(options, dict):
+        raise _bad("bad_request", "'params.options' must be an object (or left out).")
+    default_shots = options.get("default_shots") or wire.DEFAULT_SHOTS
     coerced = []
     for index, pub in enumerate(pubs):
         if not isinstance(pub, (list, tuple)) or not pub or not isinstance(pub[0], QuantumCircuit):
@@ -201,19 +210,40 @@ def _check_limits(program: str, pubs: list[Any], backend: str, summary: dict[str
 
 
 def _optional_fields(body: dict[str, Any]) -> dict[str, Any]:
-    tags = body.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
-        raise _bad("bad_request", "'tags' must be a list of strings.")
+    tags = check_tags(body["tags"]) if body.get("tags") is not None else []
     session_id = body.get("session_id")
-    if session_id is not None and not isinstance(session_id, str):
-        raise _bad("bad_request", "'session_id' must be a string.")
+    if session_id is not None and (
+        not isinstance(session_id, str) or not 0 < len(session_id) <= MAX_SESSION_ID_LENGTH
+    ):
+        raise _bad(
+            "bad_request", f"'session_id' must be a string of 1 to {MAX_SESSION_ID_LENGTH} characters."
+        )
+    if not isinstance(body.get("log_level", ""), str):
+        raise _bad("bad_request", "'log_level' must be a string such as WARNING.")
     private = body.get("private", False)
     if not isinstance(private, bool):
         raise _bad("bad_request", "'private' must be true or false.")
     cost = body.get("cost")
-    if cost is not None and (isinstance(cost, bool) or not isinstance(cost, (int, float)) or cost <= 0):
-        raise _bad("bad_request", "'cost' (the maximum execution time in seconds) must be a positive number.")
+    if cost is not None and (
+        isinstance(cost, bool) or not isinstance(cost, (int, float)) or not 0 < cost <= MAX_COST_SECONDS
+    ):
+        raise _bad(
+            "bad_request",
+            f"'cost' (the maximum execution time in seconds) must be a number above 0 and at most "
+            f"{MAX_COST_SECONDS:g}.",
+        )
     return {"tags": tags, "session_id": session_id, "private": private, "max_seconds": cost}
+
+
+def _check_pub_count(params: dict[str, Any], backend: str, summary: dict[str, Any]) -> None:
+    # Before decoding anything: a job of a million pubs is refused without decoding a million circuits.
+    pubs = params.get("pubs")
+    if isinstance(pubs, list) and len(pubs) > summary["max_experiments"]:
+        raise _bad(
+            "too_many_experiments",
+            f"The job has {len(pubs)} pubs but {backend} takes at most {summary['max_experiments']} per job; "
+            "split them into several jobs.",
+        )
 
 
 class JobValidator:
@@ -242,6 +272,8 @@ class JobValidator:
     def validate(self, body: bytes, instance: InstanceConfig) -> Submission:
         """Check a POST /jobs body for ``instance``; the returned Submission is safe to store and run.
 
+        Its cost grows with the body (JSON, QPY): call it off the IOLoop.
+
         Raises
         ------
         ApiError
@@ -249,10 +281,7 @@ class JobValidator:
             circuit_too_wide, unsupported_gate, bad_request), 404 (unknown_backend) or 413
             (payload_too_large).
         """
-        try:
-            request = json.loads(body or b"")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise _bad("invalid_json", f"The request body is not valid JSON ({exc}).") from None
+        request = parse_json(body)
         if not isinstance(request, dict):
             raise _bad("invalid_json", "The request body must be a JSON object.")
         program = request.get("program_id")
@@ -267,6 +296,7 @@ class JobValidator:
         if not isinstance(params, dict):
             raise _bad("bad_request", "'params' must be an object with 'pubs' (and optionally 'options').")
         extra = _optional_fields(request)
+        _check_pub_count(params, backend, summary)
         _check_inflated_sizes(params, self._max_inflated)
         params_text = json.dumps(params)
         pubs = _coerce_pubs(program, _decode_params(params_text))

@@ -1,13 +1,16 @@
 """What runs inside a worker process: decode a job's pubs, simulate them, encode the result.
 
-A worker process serves one job at a time over a socket (see ``serve``; the scheduler's side is
-``worker_process.WorkerProcess``); the scheduler kills it to stop a job (cancel, time limit) and starts a
-fresh one, so a runaway or crashing simulation costs only its own job.
+A worker process serves one job at a time over a socket (see ``serve``; the messages are the records of
+``worker_messages``, the scheduler's side is ``worker_process.WorkerProcess``); the scheduler kills it to
+stop a job (cancel, time limit) and starts a fresh one, so a runaway or crashing simulation costs only its own
+job.
 
 Simulation: qiskit-aer on the circuit cut to its active qubits, with the device's noise for those qubits
-(``noise.DeviceNoise``, built once per device per process), or ideal for ``ibmq_qasm_simulator``. Sampler pubs
-without parameters become per-shot bit arrays drawn from exact probabilities (ideal simulator) or from aer's
-counts (``sampling``); the others, and Estimator pubs, run through aer's V2 primitives.
+(``noise.DeviceNoise``, built once per device per process and kept in the forms aer consumes), or ideal for
+``ibmq_qasm_simulator``. Sampler pubs without parameters become per-shot bit arrays drawn from exact
+probabilities: a statevector on the ideal simulator, a density matrix with the device's errors as
+superoperators on a device (``sampling.sample_noisy``), or else from aer's counts with the device's noise model;
+the others, and Estimator pubs, run through aer's V2 primitives.
 Results look like the real primitives': a ``PrimitiveResult`` of ``SamplerPubResult`` (one ``BitArray`` per
 classical register, named as the register) or of ``PubResult`` (``evs``, ``stds``), each pub's metadata
 ``{"shots" or "target_precision", "circuit_metadata"}``. Each job is seeded from its id, so a rerun (after a
@@ -30,6 +33,9 @@ from typing import Any
 
 import numpy as np
 
+from ibmq_widgets.service.worker_messages import JobDone, JobFailed, Ready, RunJob
+from ibmq_widgets.wire import DEFAULT_SHOTS
+
 __all__ = [
     "DEFAULT_PRECISION",
     "DEFAULT_RUNNER",
@@ -41,8 +47,6 @@ __all__ = [
     "serve",
 ]
 
-#: Shots of a sampler pub that names none, as on the real platform.
-DEFAULT_SHOTS = 4096
 #: Target precision of an estimator pub that names none, as on the real platform.
 DEFAULT_PRECISION = 0.015625
 #: The function a worker runs for each job, as "module:function".
@@ -74,7 +78,8 @@ class _Engine:
         self.catalog = Catalog()
         self._noise: OrderedDict[str, Any] = OrderedDict()
 
-    def device_noise(self, backend: str):
+    def device_noise(self, backend: str) -> Any:
+        """The ``noise.DeviceNoise`` of ``backend``, built on first use; the last ``_DEVICES_KEPT`` are kept."""
         from ibmq_widgets.service.noise import DeviceNoise
 
         noise = self._noise.get(backend)
@@ -88,24 +93,52 @@ class _Engine:
 
     def options_key(self, backend: str, cut: Any) -> tuple:
         """Cut circuits with equal keys can share one simulator: the same method and the same noise."""
-        from ibmq_widgets.service.noise import used_instructions
-
         dense = len(cut.qubits) <= _DENSE_QUBIT_LIMIT
         if self.catalog.is_simulator(backend):
             return (dense,)
-        return (dense, cut.qubits, used_instructions(cut.circuit))
+        return (dense, cut.qubits, cut.used)
 
     def backend_options(self, backend: str, cut: Any) -> dict[str, Any]:
         """AerSimulator options for a cut circuit on ``backend``: its noise unless it is the simulator."""
-        from ibmq_widgets.service.noise import used_instructions
-
         options: dict[str, Any] = {"max_parallel_threads": 1}
         if len(cut.qubits) > _DENSE_QUBIT_LIMIT:
             options["method"] = "matrix_product_state"
         if not self.catalog.is_simulator(backend):
             noise = self.device_noise(backend)
-            options["noise_model"] = noise.noise_model(cut.qubits, used_instructions(cut.circuit))
+            options["noise_model"] = noise.noise_model(cut.qubits, cut.used)
         return options
+
+    def sample(self, backend: str, cuts: list[Any], shots: int, seed: int) -> list[dict[str, Any]]:
+        """The register bit arrays of countable cut circuits sharing one ``options_key`` (see ``sampling``).
+
+        On a device, circuits a density matrix simulates cheaply are drawn with the device's errors as
+        superoperators (``sampling.sample_noisy``); the others are counted by aer with the ``NoiseModel``.
+        """
+        from qiskit_aer import AerSimulator
+
+        from ibmq_widgets.service.sampling import sample_counts, sample_noisy, sample_registers
+
+        circuits = [cut.circuit for cut in cuts]
+        if self.catalog.is_simulator(backend):
+            noiseless = len(cuts[0].qubits) <= _DENSE_QUBIT_LIMIT
+            return sample_registers(
+                AerSimulator(**self.backend_options(backend, cuts[0])),
+                circuits,
+                shots,
+                seed,
+                noiseless=noiseless,
+            )
+        exact = self.device_noise(backend).exact(cuts[0].qubits, cuts[0].used)
+        arrays = [None] * len(cuts)
+        if exact is not None:
+            arrays = sample_noisy(AerSimulator(max_parallel_threads=1), circuits, shots, seed, exact)
+        rest = [i for i, fields in enumerate(arrays) if fields is None]
+        if rest:
+            simulator = AerSimulator(**self.backend_options(backend, cuts[0]))
+            counted = sample_counts(simulator, [circuits[i] for i in rest], shots, seed)
+            for index, fields in zip(rest, counted, strict=True):
+                arrays[index] = fields
+        return arrays
 
 
 _ENGINE: _Engine | None = None
@@ -121,11 +154,10 @@ def _engine() -> _Engine:
 def _run_sampler(engine: _Engine, backend: str, params: dict, seed: int) -> Any:
     from qiskit.primitives import DataBin, PrimitiveResult, SamplerPubResult
     from qiskit.primitives.containers.sampler_pub import SamplerPub
-    from qiskit_aer import AerSimulator
     from qiskit_aer.primitives import SamplerV2
 
     from ibmq_widgets.service.noise import cut_to_active_qubits
-    from ibmq_widgets.service.sampling import countable, sample_registers
+    from ibmq_widgets.service.sampling import countable
 
     options = params.get("options") or {}
     default_shots = int(options.get("default_shots") or DEFAULT_SHOTS)
@@ -144,18 +176,12 @@ def _run_sampler(engine: _Engine, backend: str, params: dict, seed: int) -> Any:
     data: list[Any] = [None] * len(pubs)
     for (_, as_counts, shots), indices in groups.items():
         first = indices[0]
-        backend_options = engine.backend_options(backend, cuts[first])
         if as_counts:
-            simulator = AerSimulator(**backend_options)
-            circuits = [cuts[i].circuit for i in indices]
-            noiseless = engine.catalog.is_simulator(backend) and len(cuts[first].qubits) <= _DENSE_QUBIT_LIMIT
-            for index, fields in zip(
-                indices,
-                sample_registers(simulator, circuits, shots, seed + first, noiseless=noiseless),
-                strict=True,
-            ):
+            sampled = engine.sample(backend, [cuts[i] for i in indices], shots, seed + first)
+            for index, fields in zip(indices, sampled, strict=True):
                 data[index] = DataBin(**fields, shape=())
             continue
+        backend_options = engine.backend_options(backend, cuts[first])
         sampler = SamplerV2(seed=seed + first, options={"backend_options": backend_options})
         small = [
             SamplerPub(cuts[i].circuit, pubs[i].parameter_values, pubs[i].shots, validate=False)
@@ -288,6 +314,7 @@ def _exit_with_parent() -> None:
     parent = os.getppid()
 
     def watch() -> None:
+        """Poll for the parent's death (reparenting changes our parent pid) and exit then."""
         while os.getppid() == parent:
             time.sleep(0.5)
         os._exit(0)
@@ -295,16 +322,38 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="ibmq-widgets-parent-watch", daemon=True).start()
 
 
+def _answer(runner: Callable[[dict[str, Any]], str], job: RunJob) -> JobDone | JobFailed:
+    """Run ``job`` through ``runner``; the failure a user sees if it cannot run (never a traceback)."""
+    try:
+        return JobDone(job.job_id, runner(job.runner_input()))
+    except UnrunnableJobError as exc:
+        return JobFailed(job.job_id, str(exc))
+    except MemoryError:
+        return JobFailed(job.job_id, "The simulation ran out of memory; use fewer active qubits.")
+    except Exception as exc:
+        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return JobFailed(job.job_id, f"The simulation failed: {detail}")
+
+
 def serve(
     conn: Connection, runner_path: str = DEFAULT_RUNNER, watch_parent: bool = False, freeze_heap: bool = False
 ) -> None:
     """The worker process main loop: run the jobs the scheduler sends until told to stop.
 
-    Protocol (tuples over ``conn``): the worker sends ``("ready",)`` once warmed up; then for each
-    ``("run", job)`` it answers ``("done", job_id, result_text)`` or ``("failed", job_id, reason)``;
-    ``("stop",)`` or a closed pipe ends it. With ``watch_parent`` (in a worker process) the process also
-    ends as soon as the process that started it is gone, so no orphan keeps simulating. With ``freeze_heap``
-    (a worker process of its own) what the warm-up built is hidden from the garbage collector.
+    Protocol (the records of ``worker_messages`` over ``conn``): the worker sends ``Ready()`` once warmed
+    up; then for each ``RunJob`` it answers ``JobDone`` or ``JobFailed``; ``Stop()`` or a closed connection
+    ends it. With ``watch_parent`` (in a worker process) the process also ends as soon as the process that
+    started it is gone, so no orphan keeps simulating. With ``freeze_heap`` (a worker process of its own)
+    what the warm-up built is hidden from the garbage collector.
+
+    Parameters
+    ----------
+    conn : Connection
+        This end of the connection to the scheduler.
+    runner_path : str
+        ``"module:function"`` run for each job with ``RunJob.runner_input()``, returning the result text.
+    watch_parent, freeze_heap : bool
+        See above.
     """
     if watch_parent:
         _exit_with_parent()
@@ -314,26 +363,16 @@ def serve(
         # qiskit, aer and the catalog live as long as the process; left in view, the collector walks their
         # ~170,000 objects again and again while jobs allocate (about 5 of 32 ms of CPU per 50-circuit job).
         gc.freeze()
-    conn.send(("ready",))
+    conn.send(Ready())
     while True:
         try:
             message = conn.recv()
         except (EOFError, OSError):
             return
-        if message[0] != "run":
+        if not isinstance(message, RunJob):
             return
-        job = message[1]
         try:
-            reply = ("done", job["id"], runner(job))
-        except UnrunnableJobError as exc:
-            reply = ("failed", job["id"], str(exc))
-        except MemoryError:
-            reply = ("failed", job["id"], "The simulation ran out of memory; use fewer active qubits.")
-        except Exception as exc:
-            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            reply = ("failed", job["id"], f"The simulation failed: {detail}")
-        try:
-            conn.send(reply)
+            conn.send(_answer(runner, message))
         except (BrokenPipeError, OSError):
             return
 

@@ -8,8 +8,8 @@ which for a user's script that starts the embedded service without an ``if __nam
 means running the user's code again inside every worker. A plain interpreter imports only what the worker
 needs. It gets the parent's ``sys.path`` (through PYTHONPATH), as ``spawn`` would give it.
 
-The worker's death closes its end of the socket, so the scheduler sees every exit as end-of-file on the
-connection; nothing else needs watching.
+The messages are the records of ``worker_messages``. The worker's death closes its end of the socket, so
+the scheduler sees every exit as end-of-file on the connection; nothing else needs watching.
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import Any
 
 from ibmq_widgets.service.worker import DEFAULT_RUNNER
+from ibmq_widgets.service.worker_messages import RunJob, Stop
 
-__all__ = ["WorkerProcess"]
+__all__ = ["WorkerPool", "WorkerProcess"]
 
 _ENTRY = "from ibmq_widgets.service.worker import main; main()"
 
@@ -81,13 +82,16 @@ class WorkerProcess:
         """Whether the worker can take a job now."""
         return self.ready and self.job_id is None and not self.killed
 
-    def send_job(self, job: dict[str, Any], time_limit: float) -> None:
-        """Give the worker a job; if it is dead, the scheduler learns it from the connection's end-of-file."""
-        self.job_id = job["id"]
+    def send_job(self, job: RunJob, time_limit: float) -> None:
+        """Give the worker a job that may run ``time_limit`` seconds (a finite number).
+
+        If the worker is dead, the scheduler learns it from the connection's end-of-file.
+        """
+        self.job_id = job.job_id
         self.started = time.monotonic()
         self.deadline = self.started + time_limit
         with contextlib.suppress(OSError):
-            self.conn.send(("run", job))
+            self.conn.send(job)
 
     def kill(self) -> None:
         """Kill the process at once (SIGKILL): the way to stop a job mid-simulation."""
@@ -107,7 +111,7 @@ class WorkerProcess:
         """End the process (asking an idle one to stop, killing a busy one) and release its resources."""
         if self.idle:
             try:
-                self.conn.send(("stop",))
+                self.conn.send(Stop())
             except OSError:
                 self.kill()
         else:
@@ -116,3 +120,99 @@ class WorkerProcess:
             self.kill()
             self.wait(5.0)
         self.conn.close()
+
+
+class WorkerPool:
+    """A fixed number of worker processes: started together, replaced one by one, handed jobs in turn.
+
+    Thread-safe. ``idle()`` lists the free workers starting after the one that took the last job, so that
+    jobs sent one after another spread over the workers instead of all going to the first.
+
+    Parameters
+    ----------
+    size : int
+        How many worker processes.
+    runner : str
+        ``"module:function"`` each worker runs its jobs through.
+    """
+
+    def __init__(self, size: int, runner: str = DEFAULT_RUNNER) -> None:
+        self.size = size
+        self.runner = runner
+        self._workers: list[WorkerProcess] = []
+        self._next = 0  # where the round-robin of idle() starts
+        self._changed = threading.Condition()  # notified when a worker becomes ready
+
+    def start(self) -> None:
+        """Spawn every worker process (they warm up in parallel)."""
+        with self._changed:
+            self._workers = [WorkerProcess.spawn(self.runner) for _ in range(self.size)]
+
+    def workers(self) -> list[WorkerProcess]:
+        """The current workers (a copy)."""
+        with self._changed:
+            return list(self._workers)
+
+    def ready_count(self) -> int:
+        """How many workers are started and warmed up (busy or not)."""
+        with self._changed:
+            return sum(1 for worker in self._workers if worker.ready)
+
+    def pids(self) -> list[int]:
+        """The process ids of the current workers."""
+        with self._changed:
+            return [worker.pid for worker in self._workers]
+
+    def mark_ready(self, worker: WorkerProcess) -> None:
+        """Record that ``worker`` said it is warm."""
+        with self._changed:
+            worker.ready = True
+            self._changed.notify_all()
+
+    def wait_until_warm(self, timeout: float) -> bool:
+        """Wait until every worker is warm; whether they are (False: ``timeout`` seconds passed first)."""
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: bool(self._workers) and all(worker.ready for worker in self._workers), timeout
+            )
+
+    def idle(self) -> list[WorkerProcess]:
+        """The workers free to take a job, the next in turn first."""
+        with self._changed:
+            count = len(self._workers)
+            order = [self._workers[(self._next + i) % count] for i in range(count)]
+            return [worker for worker in order if worker.idle]
+
+    def took_job(self, worker: WorkerProcess) -> None:
+        """Record that ``worker`` got a job: the next job goes to the worker after it."""
+        with self._changed:
+            if worker in self._workers:
+                self._next = (self._workers.index(worker) + 1) % len(self._workers)
+
+    def stuck(self, timeout: float) -> list[WorkerProcess]:
+        """Workers that have not got warm within ``timeout`` seconds of their start (each listed once)."""
+        now = time.monotonic()
+        with self._changed:
+            found = [
+                worker for worker in self._workers if not worker.ready and now - worker.spawned > timeout
+            ]
+            for worker in found:
+                worker.spawned = math.inf
+            return found
+
+    def replace(self, worker: WorkerProcess) -> None:
+        """End ``worker`` (killing it if it is busy) and start a fresh process in its place."""
+        worker.close(grace=5.0)
+        fresh = WorkerProcess.spawn(self.runner)
+        with self._changed:
+            if worker in self._workers:
+                self._workers[self._workers.index(worker)] = fresh
+            else:  # the pool was closed meanwhile
+                fresh.close()
+
+    def close(self) -> None:
+        """End every worker process (a busy or still-starting one is killed)."""
+        with self._changed:
+            workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.close()

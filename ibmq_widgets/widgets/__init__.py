@@ -21,7 +21,7 @@ _LAZY = {
     "managed_results_html": "ibmq_widgets.widgets.display",
     "result_html": "ibmq_widgets.widgets.display",
     "draw_device_map": "ibmq_widgets.widgets.device_map",
-    "qubit_dataframe": "ibmq_widgets.widgets.properties",
+    "qubit_dataframe": "ibmq_widgets.widgets.feeds.properties",
 }
 
 __all__ = sorted(_LAZY)

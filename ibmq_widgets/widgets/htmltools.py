@@ -1,48 +1,69 @@
-"""A tiny HTML builder: every text and attribute value is escaped, so user data (job names, tags, error
-messages) can never inject markup. Nothing here emits JavaScript."""
+"""The widgets' HTML, rendered from Jinja2 templates (``templates/*.html.j2``) with autoescape on.
+
+Every text and attribute value is escaped unless it is ``Markup`` (what the templates' macros return), so user
+data (job names, tags, error messages) can never inject markup; nothing here emits JavaScript. Python code
+decides what to show; the markup itself lives in the templates: ``components.html.j2`` holds the shared pieces
+(tables, messages, notes, status badges), and a widget with a layout of its own has its own template.
+"""
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
-class Markup(str):
-    """Already-safe HTML; ``tag`` inserts it as is instead of escaping it."""
+__all__ = [
+    "Markup",
+    "age",
+    "download_link",
+    "key_value_table",
+    "message",
+    "note",
+    "number",
+    "plural",
+    "render",
+    "render_component",
+    "scroll_table",
+    "status_badge",
+    "table",
+]
 
-    __slots__ = ()
+
+def _blank_none(value: Any) -> Any:
+    return "" if value is None else value  # an unknown value shows as an empty cell, not "None"
 
 
-def escape(value: Any) -> Markup:
-    """``value`` as text, HTML-escaped (Markup passes through unchanged)."""
-    if isinstance(value, Markup):
-        return value
-    return Markup(html.escape("" if value is None else str(value), quote=True))
-
-
-def tag(name: str, *children: Any, **attributes: Any) -> Markup:
-    """``<name attr="...">children</name>``: children and attribute values escaped.
-
-    ``class_`` gives ``class``; an attribute whose value is None or False is left out.
-    """
-    attrs = "".join(
-        f' {key.rstrip("_").replace("_", "-")}="{escape(value)}"'
-        for key, value in attributes.items()
-        if value is not None and value is not False
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The one Jinja2 environment: templates from this package, autoescape always on, undefined names fail."""
+    return Environment(
+        loader=PackageLoader("ibmq_widgets.widgets", "templates"),
+        autoescape=True,  # the templates end in .html.j2, which select_autoescape would not recognise
+        undefined=StrictUndefined,
+        finalize=_blank_none,
+        extensions=["jinja2.ext.do"],
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
-    body = "".join(escape(child) for child in children)
-    return Markup(f"<{name}{attrs}>{body}</{name}>")
 
 
-def join(parts: Iterable[Any]) -> Markup:
-    """Concatenate parts, escaping the ones that are not Markup."""
-    return Markup("".join(escape(part) for part in parts))
+def render(template: str, **context: Any) -> Markup:
+    """Render ``templates/<template>`` with ``context``; the result is safe HTML."""
+    return Markup(environment().get_template(template).render(**context))
 
 
-TABLE_STYLE = "border-collapse:collapse;font-size:12px;font-family:var(--jp-code-font-family,monospace)"
-CELL_STYLE = "padding:2px 8px;border-bottom:1px solid #ddd;text-align:left"
+def _component(name: str) -> Any:
+    return getattr(environment().get_template("components.html.j2").module, name)
+
+
+def render_component(name: str, *args: Any) -> Markup:
+    """One macro of ``components.html.j2`` (``"tag"``, ``"backend_status"``, ...) called with ``args``."""
+    return Markup(_component(name)(*args))
 
 
 def table(
@@ -52,37 +73,57 @@ def table(
     row_styles: Sequence[str | None] | None = None,
     caption: Any = None,
 ) -> Markup:
-    """An HTML table, with a header row unless ``header`` is None; cells are escaped unless Markup."""
-    head = tag("thead", tag("tr", *(tag("th", cell, style=CELL_STYLE) for cell in header))) if header else ""
-    body = []
-    for index, row in enumerate(rows):
-        style = row_styles[index] if row_styles is not None and index < len(row_styles) else None
-        body.append(tag("tr", *(tag("td", cell, style=CELL_STYLE) for cell in row), style=style))
-    parts = [tag("caption", caption, style="text-align:left;font-weight:bold")] if caption is not None else []
-    return tag("table", *parts, head, tag("tbody", join(body)), style=TABLE_STYLE)
+    """An HTML table, with a header row unless ``header`` is empty; cells are escaped unless Markup."""
+    return Markup(_component("table")(list(header or []), [list(row) for row in rows], row_styles, caption))
+
+
+def scroll_table(
+    header: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    *,
+    row_styles: Sequence[str | None] | None = None,
+    caption: Any = None,
+    max_height: str = "420px",
+) -> Markup:
+    """A table in a box of at most ``max_height`` that scrolls, its header row staying at the top (CSS only)."""
+    rows = [list(row) for row in rows]
+    return Markup(_component("scroll_table")(list(header), rows, row_styles, caption, max_height))
 
 
 def key_value_table(items: Mapping[str, Any] | Iterable[tuple[str, Any]], caption: Any = None) -> Markup:
-    """A two-column table of names and values."""
+    """A two-column table of names (in bold) and values."""
     pairs = items.items() if isinstance(items, Mapping) else items
-    return table(None, ([tag("b", key), value] for key, value in pairs), caption=caption)
-
-
-_LEVEL_COLORS = {"info": "#1e6bb8", "warning": "#9a6700", "error": "#b42318"}
+    return Markup(_component("key_value_table")(list(pairs), caption))
 
 
 def message(text: Any, level: str = "warning", hint: Any = None) -> Markup:
-    """A clear, styled one-paragraph message (what happened and, in ``hint``, what to do)."""
-    color = _LEVEL_COLORS.get(level, _LEVEL_COLORS["warning"])
-    parts = [tag("b", text)]
-    if hint:
-        parts.append(tag("span", " ", hint))
-    return tag(
-        "div",
-        *parts,
-        class_=f"ibmq-widgets-message ibmq-widgets-{level}",
-        style=f"border-left:4px solid {color};padding:4px 8px;margin:4px 0;color:{color}",
-    )
+    """A clear, styled message: what happened and, in ``hint``, what to do (several lines stay preformatted).
+
+    Parameters
+    ----------
+    text : str
+        What happened, shown in bold.
+    level : str
+        "info", "warning" or "error": the colour, and the CSS class ``ibmq-widgets-<level>``.
+    hint : str, optional
+        What to do about it.
+    """
+    return Markup(_component("message")(text, level, hint or None))
+
+
+def note(text: Any) -> Markup:
+    """A quiet one-line note (all is well; this is what the widget shows)."""
+    return Markup(_component("note")(text))
+
+
+def status_badge(status: Any) -> Markup:
+    """A job status (a JobStatus or its name) in bold, in the status's colour."""
+    return Markup(_component("status_badge")(getattr(status, "name", None) or str(status)))
+
+
+def download_link(text: str, href: str, filename: str) -> Markup:
+    """An ``<a download>`` link (the href is escaped like any other attribute)."""
+    return Markup(_component("download_link")(text, href, filename))
 
 
 def number(value: Any, digits: int = 3, scientific: bool = False) -> str:
@@ -96,3 +137,21 @@ def number(value: Any, digits: int = 3, scientific: bool = False) -> str:
     if math.isnan(value):
         return "—"
     return f"{value:.{digits - 1}e}" if scientific else f"{value:.{digits}g}"
+
+
+def plural(count: int, noun: str) -> str:
+    """``"1 qubit"``, ``"5 qubits"``: a count with its noun, singular for one."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def age(when: datetime | None, now: datetime) -> str:
+    """How long ago ``when`` was, in the largest unit that fits: ``"40 min"``, ``"5 h"``, ``"3 d"``, ``"7 mo"``,
+    ``"2 y"``; ``"—"`` when unknown."""
+    if when is None:
+        return "—"
+    seconds = max((now - when).total_seconds(), 0.0)
+    for limit, size, unit in ((3600, 60, "min"), (48 * 3600, 3600, "h"), (60 * 86400, 86400, "d")):
+        if seconds < limit:
+            return f"{int(seconds // size)} {unit}"
+    months = seconds / (30.44 * 86400)
+    return f"{int(months)} mo" if months < 24 else f"{int(months // 12)} y"

@@ -1,8 +1,11 @@
 """The rows of the job watcher: what one row shows (JobRowData, read from a job without a request) and the
 pooled row widgets that show it.
 
-Rows are created once, up front, and only their traits change afterwards, so the watcher's poller thread never
-creates or destroys widgets: it sets label values, styles and visibility.
+Rows are created once, up front, and bound to a job while it is listed: values change in place (a value set to
+what it already is sends nothing). A pending job's cancel button is a ``ToggleButton`` made for that job alone:
+pressing it marks it pressed in the browser at once, before the kernel hears of it (the watcher's stylesheet
+then reads "cancel queued"), and a press that reaches the kernel late can only ever cancel the job it was drawn
+for. Finished jobs have no button.
 """
 
 from __future__ import annotations
@@ -15,7 +18,25 @@ from typing import Any
 import ipywidgets as widgets
 from ipywidgets.widgets.widget_string import LabelStyle
 
-__all__ = ["FINAL_STATUSES", "STATUS_COLORS", "JobRow", "JobRowData", "format_duration", "format_eta"]
+from ibmq_widgets.widgets.job_values import (
+    format_created,
+    format_duration,
+    format_eta,
+    format_shots,
+    format_usage,
+)
+
+__all__ = [
+    "COLUMNS",
+    "FINAL_STATUSES",
+    "STATUS_COLORS",
+    "STYLESHEET",
+    "JobRow",
+    "JobRowData",
+    "make_header",
+    "make_layouts",
+    "make_styles",
+]
 
 FINAL_STATUSES = frozenset({"DONE", "CANCELLED", "ERROR"})
 
@@ -29,33 +50,90 @@ STATUS_COLORS = {
     "ERROR": "#c62828",
 }
 
-# column -> width; one Layout per column, shared by every row (one widget model instead of one per cell)
+# column -> (title, width); one Layout per column, shared by every row, so that hiding a column is one change
 COLUMNS = {
-    "job_id": "230px",
-    "name": "150px",
-    "backend": "150px",
-    "status": "90px",
-    "queue": "60px",
-    "eta": "110px",
-    "elapsed": "80px",
-    "cancel": "80px",
+    "job_id": ("job id", "180px"),
+    "name": ("name", "110px"),
+    "status": ("status", "90px"),
+    "queue": ("queue", "105px"),
+    "created": ("created", "90px"),
+    "elapsed": ("elapsed", "70px"),
+    "backend": ("backend", "155px"),
+    "instance": ("instance", "175px"),
+    "program": ("program", "70px"),
+    "shots": ("shots", "55px"),
+    "usage": ("usage", "60px"),
+    "tags": ("tags", "110px"),
+    "session": ("session", "110px"),
+    "cancel": ("", "112px"),
 }
-HEADERS = {
-    "job_id": "job id",
-    "name": "name",
-    "backend": "backend",
-    "status": "status",
-    "queue": "queue",
-    "eta": "est. start",
-    "elapsed": "elapsed",
-    "cancel": "",
+LABEL_COLUMNS = [column for column in COLUMNS if column not in ("job_id", "cancel")]
+
+
+# The watcher's own CSS, in a hidden HTML widget (a <style> element applies wherever it sits; no script). A
+# pending job's cancel button is a ToggleButton: the browser marks it pressed ("mod-active") the moment it is
+# clicked, before the kernel hears of it, and until the kernel says it has sent the cancel
+# ("ibmq-cancel-sent"), the button reads "cancel queued".
+STYLESHEET = """<style>
+.ibmq-job-watcher .ibmq-job-table { overflow-x: auto; }
+.ibmq-job-watcher .ibmq-job-row, .ibmq-job-watcher .ibmq-job-header { min-width: max-content; overflow: visible; }
+.ibmq-job-watcher .ibmq-job-row:hover { background: var(--jp-layout-color2, #f2f2f2); }
+.ibmq-job-watcher .ibmq-job-row .widget-label { margin-right: 4px; }
+.ibmq-job-watcher .ibmq-job-job_id {
+    background: none; border: none; box-shadow: none; padding: 0 4px 0 0; text-align: left;
+    color: var(--jp-content-link-color, #0f62fe); text-decoration: underline; cursor: pointer;
+    font-family: var(--jp-code-font-family, monospace); font-size: 12px;
 }
+.ibmq-job-watcher .ibmq-job-cancel.mod-active:not(.ibmq-cancel-sent) { font-size: 0; }
+.ibmq-job-watcher .ibmq-job-cancel.mod-active:not(.ibmq-cancel-sent)::after {
+    content: "cancel queued"; font-size: var(--jp-widgets-font-size, 13px);
+}
+.ibmq-job-watcher .ibmq-job-details {
+    border-top: 1px solid var(--jp-border-color2, #e0e0e0); margin-top: 6px; padding-top: 4px;
+}
+</style>"""
 
 
 def _aware(value: Any) -> dt.datetime | None:
     if not isinstance(value, dt.datetime):
         return None
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _call(job: Any, method: str, default: Any = None) -> Any:
+    function = getattr(job, method, None)
+    return function() if callable(function) else default
+
+
+def listed_field(job: Any, key: str) -> Any:
+    """A field of the job's JSON as last listed, without a request, or None.
+
+    Only for what ``IBMQJob`` has no request-free accessor for yet: the end time (``end_time``) and the usage
+    (``usage``); its ``usage()`` asks the job's metrics when the listing lacks them, which a poll over a
+    thousand jobs must never do.
+    """
+    data = getattr(job, "_data", None)
+    return data.get(key) if isinstance(data, dict) else None
+
+
+def listed_end(job: Any) -> dt.datetime | None:
+    """When a job ended, from its listing (``end_time``), if the listing says."""
+    value = listed_field(job, "end_time")
+    if isinstance(value, str) and value:
+        try:
+            return _aware(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return None
+    return _aware(value)
+
+
+def listed_usage(job: Any) -> float | None:
+    """Quantum seconds a job used, from its listing, if the listing says."""
+    usage = listed_field(job, "usage")
+    if not isinstance(usage, dict):
+        return None
+    seconds = usage.get("quantum_seconds", usage.get("seconds"))
+    return float(seconds) if isinstance(seconds, int | float) and not isinstance(seconds, bool) else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,8 +154,20 @@ class JobRowData:
         When the job was submitted (UTC).
     ended : datetime or None
         When the job reached a final state, if known.
+    instance : str
+        The provider's hub/group/project ("" when unknown).
+    program : str
+        ``"sampler"`` or ``"estimator"`` ("" when unknown).
+    shots : int or None
+        Shots per circuit, once known (from a finished Sampler job's result).
+    usage : float or None
+        Quantum seconds used, when the service says.
+    tags : tuple of str
+        The job's tags (its name is not one of them).
+    session_id : str
+        The session or batch the job ran in ("" outside one).
     job : object
-        The job itself, for the cancel button.
+        The job itself, for the cancel button and the details.
     """
 
     job_id: str
@@ -88,26 +178,47 @@ class JobRowData:
     estimated_start: dt.datetime | None
     created: dt.datetime | None
     ended: dt.datetime | None
-    job: Any = dataclasses.field(compare=False, repr=False)
+    instance: str = ""
+    program: str = ""
+    shots: int | None = None
+    usage: float | None = None
+    tags: tuple[str, ...] = ()
+    session_id: str = ""
+    job: Any = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def final(self) -> bool:
         """Whether the job is done, cancelled or failed."""
         return self.status in FINAL_STATUSES
 
+    @property
+    def elapsed(self) -> float | None:
+        """Seconds from submission to the end (to now while pending is the row's business); None if unknown."""
+        if self.created is None or self.ended is None:
+            return None
+        return max((self.ended - self.created).total_seconds(), 0.0)
+
     @classmethod
     def from_job(
-        cls, job: Any, ended: dt.datetime | None = None, created: dt.datetime | None = None
+        cls,
+        job: Any,
+        ended: dt.datetime | None = None,
+        created: dt.datetime | None = None,
+        **known: Any,
     ) -> JobRowData:
-        """Read a client job (``IBMQJob``) through its public, request-free methods.
+        """Read a client job (``IBMQJob``) through its request-free methods.
 
         ``created`` stands in for ``job.creation_date()`` for a job just submitted, whose submission answer
-        does not carry the date (asking for it would be a request in the kernel's thread).
+        does not carry the date (asking for it would be a request in the kernel's thread); ``ended`` for the
+        end time when the listing has none. ``known`` gives fields the caller learnt otherwise (``instance``,
+        ``shots``, ``usage``).
         """
         status = job.status(refresh=False)
         status_name = getattr(status, "name", str(status)).upper()
         info = job.queue_info() if status_name == "QUEUED" else None
         backend = job.backend_name() if hasattr(job, "backend_name") else str(job.backend())
+        ended = (listed_end(job) or ended) if status_name in FINAL_STATUSES else None
+        usage = listed_usage(job)
         return cls(
             job_id=str(job.job_id()),
             name=str(job.name() or ""),
@@ -117,32 +228,19 @@ class JobRowData:
             estimated_start=_aware(getattr(info, "estimated_start_time", None)),
             created=created or _aware(job.creation_date()),
             ended=ended,
+            instance=str(known.get("instance") or ""),
+            program=str(_call(job, "program_id") or ""),
+            shots=known.get("shots"),
+            usage=usage if usage is not None else known.get("usage"),
+            tags=tuple(_call(job, "tags", ()) or ()),
+            session_id=str(_call(job, "session_id") or ""),
             job=job,
         )
 
 
-def format_duration(seconds: float | None) -> str:
-    """``"42 s"``, ``"3 m 05 s"``, ``"2 h 04 m"``; ``"—"`` when unknown."""
-    if seconds is None:
-        return "—"
-    seconds = max(int(seconds), 0)
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} m {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} m"
-
-
-def format_eta(start: dt.datetime | None, now: dt.datetime) -> str:
-    """The estimated start relative to now: ``"in 40 s"``, ``"any moment"``; ``""`` when unknown."""
-    if start is None:
-        return ""
-    left = (start - now).total_seconds()
-    return "any moment" if left < 1 else f"in {format_duration(left)}"
-
-
 class JobRow:
-    """One pooled row: labels for each column and a cancel button.
+    """One pooled row: a job id button (shows the job's details), labels for the other columns and, while
+    the job is pending, its own cancel toggle.
 
     Parameters
     ----------
@@ -151,48 +249,76 @@ class JobRow:
     styles : dict
         One shared ``LabelStyle`` per status, so changing a row's colour is a reference change.
     on_cancel : callable
-        Called with this row when its cancel button is clicked.
+        Called with the job id when that job's cancel button is pressed (on the kernel's thread).
+    on_select : callable
+        Called with this row when its job id is clicked.
     """
 
     def __init__(
         self,
         layouts: dict[str, widgets.Layout],
         styles: dict[str, LabelStyle],
-        on_cancel: Callable[[JobRow], None],
+        on_cancel: Callable[[str], None],
+        on_select: Callable[[JobRow], None] | None = None,
     ) -> None:
-        self._styles = styles
-        # the CSS classes name each part for styling and for the browser tests
+        self._layouts, self._styles, self._on_cancel = layouts, styles, on_cancel
+        # the CSS classes name each part for the stylesheet and for the browser tests
+        self.id_button = widgets.Button(
+            tooltip="show this job's details and result", layout=layouts["job_id"]
+        )
+        self.id_button.add_class("ibmq-job-job_id")
+        if on_select is not None:
+            self.id_button.on_click(lambda _button: on_select(self))
         self.cells = {
             column: widgets.Label(layout=layouts[column]).add_class(f"ibmq-job-{column}")
-            for column in COLUMNS
-            if column != "cancel"
+            for column in LABEL_COLUMNS
         }
-        self.cancel_button = widgets.Button(
-            description="cancel",
-            tooltip="cancel this job",
-            button_style="danger",
-            layout=layouts["cancel"],
-        ).add_class("ibmq-job-cancel")
-        self.cancel_button.on_click(lambda _button: on_cancel(self))
-        self.box = widgets.HBox(
-            [*self.cells.values(), self.cancel_button], layout=widgets.Layout(display="none")
-        ).add_class("ibmq-job-row")
+        self._placeholder = widgets.Label(layout=layouts["cancel"])
+        self.cancel_button: widgets.ToggleButton | None = None
+        self.box = widgets.HBox([self.id_button, *self.cells.values(), self._placeholder])
+        self.box.add_class("ibmq-job-row")
         self.data: JobRowData | None = None
+
+    @property
+    def job_id(self) -> str | None:
+        """The id of the job the row shows, or None when unbound."""
+        return None if self.data is None else self.data.job_id
 
     def show(self, data: JobRowData, now: dt.datetime, cancelling: bool) -> None:
         """Bind the row to a job and show its current values (unchanged values send nothing)."""
+        if self.data is not None and self.data.job_id != data.job_id:
+            self._drop_cancel()  # a press still on its way belongs to the old job: its toggle goes with it
         self.data = data
-        cells = self.cells
-        cells["job_id"].value = data.job_id
-        cells["name"].value = data.name
-        cells["backend"].value = data.backend
-        cells["status"].value = "cancelling" if cancelling and not data.final else data.status.lower()
-        cells["status"].style = self._styles.get(data.status, self._styles["INITIALIZING"])
-        cells["queue"].value = "" if data.position is None else f"#{data.position}"
-        cells["eta"].value = format_eta(data.estimated_start, now) if data.status == "QUEUED" else ""
-        cells["elapsed"].value = format_duration(self.elapsed(data, now))
-        self.cancel_button.disabled = data.final or cancelling
-        self.box.layout.display = "flex"
+        self.id_button.description = data.job_id
+        values = {
+            "name": data.name,
+            "status": "cancelling" if cancelling and not data.final else data.status.lower(),
+            "queue": self._queue_text(data, now),
+            "created": format_created(data.created, now),
+            "elapsed": format_duration(self.elapsed(data, now)),
+            "backend": data.backend,
+            "instance": data.instance,
+            "program": data.program,
+            "shots": format_shots(data.shots),
+            "usage": format_usage(data.usage),
+            "tags": ", ".join(data.tags),
+            "session": data.session_id,
+        }
+        for column, value in values.items():
+            self.cells[column].value = value
+        self.cells["tags"].tooltip = values["tags"] or None
+        self.cells["status"].style = self._styles.get(data.status, self._styles["INITIALIZING"])
+        if data.final:
+            self._drop_cancel()
+        else:
+            self._show_cancel(data.job_id, cancelling)
+
+    @staticmethod
+    def _queue_text(data: JobRowData, now: dt.datetime) -> str:
+        if data.status != "QUEUED" or data.position is None:
+            return ""
+        eta = format_eta(data.estimated_start, now)
+        return f"#{data.position} · {eta}" if eta else f"#{data.position}"
 
     @staticmethod
     def elapsed(data: JobRowData, now: dt.datetime) -> float | None:
@@ -200,23 +326,58 @@ class JobRow:
         if data.created is None:
             return None
         if data.final:
-            return None if data.ended is None else (data.ended - data.created).total_seconds()
-        return (now - data.created).total_seconds()
+            return data.elapsed
+        return max((now - data.created).total_seconds(), 0.0)
 
-    def hide(self) -> None:
-        """Unbind the row and hide it."""
+    # --- the cancel toggle ----------------------------------------------------------------------------------
+    def _show_cancel(self, job_id: str, cancelling: bool) -> None:
+        button = self.cancel_button
+        if button is None:
+            button = widgets.ToggleButton(
+                description="cancel",
+                tooltip="cancel this job",
+                button_style="danger",
+                layout=self._layouts["cancel"],
+            ).add_class("ibmq-job-cancel")
+            button.observe(lambda change: change["new"] and self._pressed(job_id), names="value")
+            self.cancel_button = button
+            self.box.children = (*self.box.children[:-1], button)
+        button.description = "cancelling…" if cancelling else "cancel"
+        button.disabled = cancelling
+        if cancelling:
+            button.add_class("ibmq-cancel-sent")
+        elif "ibmq-cancel-sent" in button._dom_classes:
+            button.remove_class("ibmq-cancel-sent")
+            button.value = False  # the cancel failed: the button may be pressed again
+
+    def _pressed(self, job_id: str) -> None:
+        if self.data is not None and self.data.job_id == job_id:
+            self._on_cancel(job_id)
+
+    def _drop_cancel(self) -> None:
+        button, self.cancel_button = self.cancel_button, None
+        if button is not None:
+            self.box.children = (*self.box.children[:-1], self._placeholder)
+            button.close()
+
+    def release(self) -> None:
+        """Unbind the row (it leaves the table) and drop its cancel button."""
+        self._drop_cancel()
         self.data = None
-        self.box.layout.display = "none"
 
     def close(self) -> None:
         """Close the row's widgets (the shared layouts and styles belong to the watcher)."""
-        for widget in [*self.cells.values(), self.cancel_button, self.box]:
+        self._drop_cancel()
+        for widget in [self.id_button, *self.cells.values(), self._placeholder, self.box]:
             widget.close()
 
 
 def make_layouts() -> dict[str, widgets.Layout]:
     """The shared column layouts."""
-    return {column: widgets.Layout(width=width, overflow="hidden") for column, width in COLUMNS.items()}
+    return {
+        column: widgets.Layout(width=width, min_width=width, overflow="hidden")
+        for column, (_title, width) in COLUMNS.items()
+    }
 
 
 def make_styles() -> dict[str, LabelStyle]:
@@ -229,6 +390,7 @@ def make_styles() -> dict[str, LabelStyle]:
 def make_header(layouts: dict[str, widgets.Layout]) -> widgets.HBox:
     """The column titles."""
     bold = LabelStyle(font_weight="bold")
-    return widgets.HBox(
-        [widgets.Label(HEADERS[column], layout=layouts[column], style=bold) for column in COLUMNS]
+    header = widgets.HBox(
+        [widgets.Label(title, layout=layouts[column], style=bold) for column, (title, _w) in COLUMNS.items()]
     )
+    return header.add_class("ibmq-job-header")

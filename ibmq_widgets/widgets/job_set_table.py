@@ -9,14 +9,25 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
+import numpy as np
 import pandas as pd
 from traitlets import Any as AnyTrait
 from traitlets import Enum, Float, Int, Unicode, observe
 
-from ibmq_widgets.widgets.background import BackgroundWorker, close_children
-from ibmq_widgets.widgets.htmltools import Markup, message, table, tag
+from ibmq_widgets.widgets.base import BackgroundBox
+from ibmq_widgets.widgets.htmltools import Markup, download_link, table
 
-COLUMNS = ["experiment", "name", "job_index", "job_id", "status", "top_outcomes", "counts"]
+COLUMNS = [
+    "experiment",
+    "name",
+    "job_index",
+    "job_id",
+    "status",
+    "top_outcomes",
+    "counts",
+    "expectation_value",
+    "standard_error",
+]
 SORT_KEYS = ("experiment", "status", "job", "name")
 _SORT_COLUMNS = {
     "experiment": ["experiment"],
@@ -35,8 +46,29 @@ def top_outcomes(counts: Any, how_many: int = 3) -> str:
     return ", ".join(f"{outcome}: {count}" for outcome, count in ranked)
 
 
+def estimate_text(value: Any, error: Any) -> str:
+    """An Estimator experiment's outcome as ``"<O> = 0.988 ± 0.010"`` (several observables: each value)."""
+    if value is None:
+        return ""
+    values, errors = (
+        np.atleast_1d(value).ravel(),
+        np.atleast_1d(error if error is not None else np.nan).ravel(),
+    )
+    if len(errors) != len(values):
+        errors = np.full(len(values), np.nan)
+    parts = [f"{v:.3f}" + ("" if np.isnan(e) else f" ± {e:.3f}") for v, e in zip(values, errors, strict=True)]
+    return "<O> = " + ", ".join(parts)
+
+
 def experiments_frame(results_frame: pd.DataFrame) -> pd.DataFrame:
-    """The table's rows from ``ManagedResults.to_dataframe()`` (index, name, job_index, job_id, ...)."""
+    """The table's rows from ``ManagedResults.to_dataframe()`` (index, name, job_index, job_id, ...); an
+    Estimator set's rows show expectation values and standard errors where a Sampler set's show counts."""
+    if "expectation_value" in results_frame:
+        values, errors = results_frame["expectation_value"], results_frame["standard_error"]
+        outcomes = [estimate_text(v, e) for v, e in zip(values, errors, strict=True)]
+    else:
+        values = errors = [None] * len(results_frame)
+        outcomes = [top_outcomes(counts) for counts in results_frame["counts"]]
     frame = pd.DataFrame(
         {
             "experiment": results_frame["index"].astype(int),
@@ -44,8 +76,10 @@ def experiments_frame(results_frame: pd.DataFrame) -> pd.DataFrame:
             "job_index": results_frame["job_index"],
             "job_id": results_frame["job_id"],
             "status": results_frame["status"].astype(str),
-            "top_outcomes": [top_outcomes(counts) for counts in results_frame["counts"]],
+            "top_outcomes": outcomes,
             "counts": results_frame["counts"],
+            "expectation_value": list(values),
+            "standard_error": list(errors),
         }
     )
     return frame.reset_index(drop=True)
@@ -57,11 +91,11 @@ def _pending_frame(job_set: Any) -> pd.DataFrame:
     for mjob in job_set.managed_jobs():
         label = mjob.state_label()
         for index in range(mjob.first, mjob.last + 1):
-            rows.append((index, None, mjob.index, mjob.job_id(), label, "", None))
+            rows.append((index, None, mjob.index, mjob.job_id(), label, "", None, None, None))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-class JobSetTable(widgets.VBox):
+class JobSetTable(BackgroundBox):
     """A job set's experiments as a table: job, status and most frequent outcomes, one row per experiment.
 
     Parameters
@@ -88,7 +122,7 @@ class JobSetTable(widgets.VBox):
         self._frame = pd.DataFrame(columns=COLUMNS)
         self._timer: threading.Timer | None = None
         self._closed = False
-        self._worker = BackgroundWorker("ibmq-widgets-job-set-table", on_error=self._on_error)
+        self._start_worker("ibmq-widgets-job-set-table", on_error=self._on_error)
         self._sort = widgets.Dropdown(options=list(SORT_KEYS), value="experiment", description="Sort by")
         self._filter = widgets.Dropdown(options=[_ALL], value=_ALL, description="Status")
         self._refresh = widgets.Button(
@@ -119,7 +153,7 @@ class JobSetTable(widgets.VBox):
     def _on_job_set(self, change: Any) -> None:
         self._frame = pd.DataFrame(columns=COLUMNS)
         if change["new"] is None:
-            self._show_message("No job set: pass one from IBMQJobManager().run(...).", "info")
+            self.show_message("No job set: pass one from IBMQJobManager().run(...).", "info")
             self._render()
             return
         self.refresh()
@@ -129,7 +163,7 @@ class JobSetTable(widgets.VBox):
         if self.job_set is None or self._closed:
             return
         if not len(self._frame):
-            self._show_message("Loading the job set…", "info")
+            self.show_message("Loading the job set…", "info")
         self._worker.submit(self._load)
 
     def _load(self) -> None:
@@ -162,13 +196,13 @@ class JobSetTable(widgets.VBox):
             text = (
                 f"{failed} of {total} experiments have no result because their job failed or was cancelled."
             )
-            self._show_message(text, "error", errors)
+            self.show_message(text, "error", errors)
         elif pending:
             hint = f"Refreshing every {self.auto_refresh:g} s." if self.auto_refresh > 0 else "Press Refresh."
-            self._show_message(f"{pending} of {total} experiments are not done yet.", "info", hint)
+            self.show_message(f"{pending} of {total} experiments are not done yet.", "info", hint)
             self._schedule_refresh()
         else:
-            self._show_message(f"{total} experiments, all done.", "info", plain=True)
+            self.show_message(f"{total} experiments, all done.", "info", plain=True)
         self._render()
 
     def _schedule_refresh(self) -> None:
@@ -181,12 +215,8 @@ class JobSetTable(widgets.VBox):
         timer.start()
 
     def _on_error(self, error: BaseException) -> None:
-        self._show_message(f"Could not load the job set: {error}", "error", "Press Refresh to try again.")
+        self.show_message(f"Could not load the job set: {error}", "error", "Press Refresh to try again.")
         self._render()
-
-    def wait(self, timeout: float | None = 120.0) -> bool:
-        """Block until loading is done; False on timeout."""
-        return self._worker.wait_idle(timeout)
 
     # --- view ----------------------------------------------------------------------------------------
     @observe("sort_by", "status_filter", "max_rows")
@@ -196,7 +226,8 @@ class JobSetTable(widgets.VBox):
 
     @property
     def dataframe(self) -> pd.DataFrame:
-        """Every experiment's row (experiment, name, job_index, job_id, status, top_outcomes, counts)."""
+        """Every experiment's row (experiment, name, job_index, job_id, status, top_outcomes, counts, and for
+        Estimator experiments expectation_value and standard_error)."""
         return self._frame.copy()
 
     def visible_frame(self) -> pd.DataFrame:
@@ -232,15 +263,6 @@ class JobSetTable(widgets.VBox):
         )
         self._download.value = str(self.download_link()) if len(frame) else ""
 
-    def _show_message(self, text: str, level: str, hint: str | None = None, plain: bool = False) -> None:
-        self.status = text if not hint else f"{text} {hint}"
-        if plain:
-            self._message.value = str(tag("span", text, style="color:#555;font-size:12px"))
-        elif hint and "\n" in hint:
-            self._message.value = str(message(text, level)) + str(tag("pre", hint, style="font-size:11px"))
-        else:
-            self._message.value = str(message(text, level, hint))
-
     # --- export --------------------------------------------------------------------------------------
     def to_csv(self, path: str | Path | None = None) -> str:
         """The visible rows as CSV (counts as JSON); also written to ``path`` when given.
@@ -268,17 +290,13 @@ class JobSetTable(widgets.VBox):
         name = "job-set"
         if self.job_set is not None and hasattr(self.job_set, "job_set_id"):
             name = f"job-set-{self.job_set.job_set_id()}"
-        return tag("a", "Download CSV", href=f"data:text/csv;base64,{payload}", download=f"{name}.csv")
+        return download_link("Download CSV", f"data:text/csv;base64,{payload}", f"{name}.csv")
 
     def close(self) -> None:
         """Stop the worker thread and the auto refresh, and close the widget."""
         self._closed = True
         if getattr(self, "_timer", None) is not None:
             self._timer.cancel()
-        worker = getattr(self, "_worker", None)  # None when the constructor failed early
-        if worker is not None:
-            worker.stop()
-        close_children(self)
         super().close()
 
 

@@ -3,7 +3,8 @@
 The predecessor waited on each job in turn, one status request per job and poll. Here each poll is one paged
 list request filtered on the set's tag, whatever the number of jobs; a job seen finished has its result
 fetched at once by a small pool while the others keep running; a lost connection is retried until the timeout
-(the service may be restarting) and shown on the progress bar.
+(the service may be restarting) and shown on the progress bar. Polls are timed by when the set's jobs are
+expected to finish, as the set's own finished jobs time them (see :mod:`.poll_timing`).
 """
 
 from __future__ import annotations
@@ -17,14 +18,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
 
+from ibmq_widgets.client import presentation
 from ibmq_widgets.exceptions import (
     IBMQConnectionError,
     IBMQJobFailureError,
     IBMQJobManagerTimeoutError,
+    IBMQJobTimeoutError,
     IBMQServerError,
 )
 
 from .managed_job import ManagedJob
+from .poll_timing import SetPace, choose_pause, listed_run_seconds, seconds_left
 from .progress import Progress
 
 __all__ = ["POLL_MAX", "POLL_MIN", "ResultCollector", "progress_label"]
@@ -34,6 +38,9 @@ POLL_MAX = 3.0
 POLL_FLOOR = 0.05  # the shortest pause between polls, however soon a job is expected to finish
 LATE_GROWTH = 1.5  # a job past its estimated end: polls from POLL_FLOOR, this much longer each time in vain
 FETCH_WORKERS = 4
+FETCH_TIMEOUT = (
+    30.0  # seconds one fetch of a finished job's result may spend reconnecting before it is retried
+)
 _TRANSIENT = (IBMQConnectionError, IBMQServerError)
 
 
@@ -85,6 +92,10 @@ class ResultCollector:
         self._connection_note = ""
         self._late_pause = POLL_FLOOR
         self._fetched = threading.Event()  # set when a fetch ends, so the last one ends the wait at once
+        self._pace = SetPace()
+        self._paced: set[int] = set()  # jobs whose run seconds the pace counts
+        self._elapsed: dict[int, float] = {}  # running job -> its run seconds at the last listing
+        self._listed_at = time.monotonic()
 
     def collect(self, timeout: float | None = None, wait: float | None = None) -> None:
         """Wait until every job is final and every successful job's result is fetched.
@@ -137,7 +148,7 @@ class ResultCollector:
         """Wait ``seconds`` before the next poll; True as soon as a fetch ending meanwhile finished the set."""
         wake_at = time.monotonic() + seconds
         while (left := wake_at - time.monotonic()) > 0:
-            if self._fetched.wait(left):
+            if presentation.pause(left, self._fetched):  # a notebook's widget clicks are answered meanwhile
                 self._fetched.clear()
                 self._show()
                 if self._finished():
@@ -145,29 +156,42 @@ class ResultCollector:
         return False
 
     def _until_next_expected_finish(self) -> float:
-        """Seconds until the service expects one of the set's jobs to finish (never below POLL_FLOOR).
+        """Seconds until the finish the set waits for (never below POLL_FLOOR; see :mod:`.poll_timing`).
 
         Polling then, rather than on a fixed beat, frees job-limit slots as soon as they free on the service,
-        so the pacer keeps its queue full. A job already past its estimate is probably about to finish: it is
-        polled for after a pause that starts at POLL_FLOOR and grows by LATE_GROWTH with each poll that
-        finds nothing new, so a job running far longer than expected is not polled in a tight loop. So is a
-        job submitted since the last poll: the submission's answer has no estimate, the next listing has.
+        so the pacer keeps its queue full, and once every job is submitted brings in the results of jobs that
+        ran together with one request. A job already past its expected end is probably about to finish: it is
+        polled for after a pause that starts at POLL_FLOOR and grows by LATE_GROWTH with each poll that finds
+        nothing new, so a job running far longer than expected is not polled in a tight loop. So is a job
+        submitted since the last poll: the submission's answer has no estimate, the next listing has.
         Infinite means: no estimate, poll on the beat.
         """
         now = datetime.now(timezone.utc)
-        soonest = math.inf
-        for mjob in self._jobs:
-            job = mjob.job
-            if job is None or mjob.in_final_state():
-                continue
-            if not mjob.listed:
-                soonest = min(soonest, self._late_pause)
-                continue
-            expected = getattr(job, "estimated_completion_time", lambda: None)()
-            if expected is None:
-                continue
-            soonest = min(soonest, (expected - now).total_seconds() if expected > now else self._late_pause)
-        return max(soonest, POLL_FLOOR)
+        since_listing = time.monotonic() - self._listed_at
+        pace = self._pace.per_experiment()
+        unfinished = [m for m in self._jobs if m.job is not None and not m.in_final_state()]
+        if any(not mjob.listed for mjob in unfinished):
+            return max(self._late_pause, POLL_FLOOR)
+
+        def left(mjob: ManagedJob, running_floor: float = 0.0) -> float | None:
+            elapsed = self._elapsed.get(mjob.index)
+            return seconds_left(
+                running=mjob.state_label() == "RUNNING",
+                experiments=mjob.num_experiments,
+                service_end=getattr(mjob.job, "estimated_completion_time", lambda: None)(),
+                now=now,
+                pace=pace,
+                elapsed=None if elapsed is None else elapsed + since_listing,
+                running_floor=running_floor,
+            )
+
+        running = [left(mjob) for mjob in unfinished if mjob.state_label() == "RUNNING"]
+        # a queued job starts no sooner than the soonest running one ends
+        floor = min((max(value, 0.0) for value in running if value is not None), default=0.0)
+        lefts = running + [left(mjob, floor) for mjob in unfinished if mjob.state_label() != "RUNNING"]
+        slots_wanted = self._submitter is not None and not self._submitter.done()
+        pause = choose_pause([v for v in lefts if v is not None], self._late_pause, slots_wanted)
+        return math.inf if pause is None else max(pause, POLL_FLOOR)
 
     # --- one poll -------------------------------------------------------------------------------------------
     def _poll(self) -> bool:
@@ -180,6 +204,7 @@ class ResultCollector:
         except _TRANSIENT as exc:
             self._connection_note = f"connection lost ({type(exc).__name__}), retrying"
             return False
+        self._listed_at = time.monotonic()
         self._connection_note = ""
         changed = False
         for mjob in watched:
@@ -188,11 +213,28 @@ class ResultCollector:
                 continue  # listed later (a list can lag a submission)
             before = mjob.state_label()
             mjob.update_from_listing(found)
+            self._time(mjob)
             if mjob.state_label() != before:
                 changed = True
             if mjob.in_final_state() and self._submitter is not None:
                 self._submitter.slot_freed()
         return changed
+
+    def _time(self, mjob: ManagedJob) -> None:
+        """Note a listed job's run seconds: a running job's so far, a finished job's for the set's pace."""
+        label = mjob.state_label()
+        if label not in ("RUNNING", "DONE"):
+            return
+        seconds = listed_run_seconds(mjob.job)
+        if seconds is None:
+            return
+        if label == "RUNNING":
+            self._elapsed[mjob.index] = seconds
+            return
+        self._elapsed.pop(mjob.index, None)
+        if mjob.index not in self._paced:
+            self._paced.add(mjob.index)
+            self._pace.record(seconds, mjob.num_experiments)
 
     def _schedule_fetches(self, pool: ThreadPoolExecutor) -> None:
         for mjob in self._jobs:
@@ -214,8 +256,10 @@ class ResultCollector:
     def _fetch(mjob: ManagedJob) -> bool:
         """Fetch one job's result; False when it should be tried again (the connection was lost)."""
         try:
-            mjob.result_data = mjob.job.result()
-        except _TRANSIENT:
+            # bounded: a job's result() rides out a lost connection until its timeout, and the collector must
+            # stay free to keep its own deadline and show the outage
+            mjob.result_data = mjob.job.result(timeout=FETCH_TIMEOUT)
+        except (*_TRANSIENT, IBMQJobTimeoutError):
             time.sleep(0.5)
             return False
         except IBMQJobFailureError as exc:

@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import threading
 from collections.abc import Sequence
 from typing import Any
 
-from ibmq_widgets.client.backend import IBMQBackend
-from ibmq_widgets.client.submission import encode_run, send_submission
 from ibmq_widgets.exceptions import IBMQJobFailureError, IBMQJobManagerValueError
 
 from . import tags as tagging
 from .collector import ResultCollector
+from .encoding import encode_job, send_job
 from .managed_job import ManagedJob, SubmitState
 from .progress import make_progress
-from .report import format_job_details, format_status_counts
+from .report import format_error_messages, format_report, submission_counts
 from .results import ManagedResults, experiment_names, locate_experiment
 from .split import split_ranges
-from .submitter import Submitter
+from .submitter import DEFAULT_CONCURRENT_JOBS, JobSlots, Submitter
 
 __all__ = ["ManagedJobSet"]
 
 LIST_PAGE_LIMIT = 10_000  # the client pages a list request; a set never has more jobs than this
-
-
-def _send(payload: Any) -> Any:
-    """Submit one encoded job (or run the deferred ``run()`` of a backend that is not an IBMQBackend)."""
-    return payload() if callable(payload) else send_submission(payload)
 
 
 class ManagedJobSet:
@@ -56,6 +49,7 @@ class ManagedJobSet:
         self._provider: Any = None
         self._num_experiments = 0
         self._submitter: Submitter | None = None
+        self._session: Any = None
         self._results: ManagedResults | None = None
         self._lock = threading.Lock()
 
@@ -68,11 +62,19 @@ class ManagedJobSet:
         job_tags: list[str],
         progress: bool,
         run_config: dict[str, Any],
+        max_concurrent_jobs: int = DEFAULT_CONCURRENT_JOBS,
+        session: Any = None,
+        slots: JobSlots | None = None,
     ) -> None:
         """Split ``experiments`` into jobs of ``size`` and start submitting them.
 
         Returns once every job is submitted or waits for a slot; those are sent in the background later.
+        ``session`` is the Batch or Session the manager opened for the set: every job joins it, and it is
+        closed once the last job is submitted. ``slots`` is the job limit the manager read to choose
+        ``size`` (None: the submitter asks the backend itself).
         """
+        # Long because show() and encode() are closures over the set, its bar and its submitter, which the
+        # submitter calls back from its threads; as methods they would need all of that passed in.
         self._backend = backend
         self._provider = backend.provider()
         self._tags = list(job_tags)
@@ -82,43 +84,45 @@ class ManagedJobSet:
             ManagedJob(index, first, last, experiments[first : last + 1])
             for index, (first, last) in enumerate(ranges)
         ]
-        bar = make_progress("Submitting", enabled=progress)
         total = len(self._jobs)
+        bar = make_progress("Submitting", enabled=progress, total=total)
 
         def show() -> None:
-            sent = sum(
-                1 for mjob in self._jobs if mjob.submit_state in (SubmitState.SUBMITTED, SubmitState.FAILED)
-            )
-            waiting = sum(1 for mjob in self._jobs if mjob.submit_state is SubmitState.WAITING_FOR_SLOT)
-            failed = sum(1 for mjob in self._jobs if mjob.submit_state is SubmitState.FAILED)
+            # read before counting: once the submitter is done, the counts below are final
+            finished = self._submitter is not None and self._submitter.done()
+            sent, waiting, failed = submission_counts(self._jobs)
             parts = [f"{waiting} waiting for a slot" if waiting else "", f"{failed} failed" if failed else ""]
+            parts.append(self._submitter.rate_note() if self._submitter else "")  # "rate limited, retrying.."
             bar.update(sent, total, ", ".join(part for part in parts if part))
+            if finished:
+                bar.close(ok=not failed)  # the final state, drawn even after run() returned
 
         def encode(mjob: ManagedJob) -> Any:
             info = tagging.JobSetTags(
                 self._id, mjob.index, mjob.first, mjob.last, self._name, total, self._num_experiments
             )
-            arguments = {
-                "job_name": tagging.job_name_for(self._name, mjob.index),
-                "job_tags": tagging.encode_tags(info, self._tags),
-                **run_config,
-            }
-            if isinstance(backend, IBMQBackend):
-                return encode_run(backend, mjob.experiments, **arguments)
-            # another kind of backend (a test double, another provider's) runs its own run() when sent
-            return functools.partial(backend.run, mjob.experiments, **arguments)
+            return encode_job(backend, mjob, info, self._tags, run_config, session)
 
-        self._submitter = Submitter(backend, self._jobs, encode, _send, on_change=show)
+        self._session = session
+        self._submitter = Submitter(
+            backend,
+            self._jobs,
+            encode,
+            send_job,
+            on_change=show,
+            max_concurrent_jobs=max_concurrent_jobs,
+            on_done=session.close if session is not None else None,
+            slots=slots,
+        )
         self._submitter.start()
         # return once every job is submitted or waits for a slot; the pacer sends the waiting ones later
         self._wait_until_paced()
-        waiting = sum(1 for mjob in self._jobs if mjob.submit_state is SubmitState.WAITING_FOR_SLOT)
-        bar.update(
-            sum(1 for mjob in self._jobs if mjob.job is not None),
-            total,
-            f"{waiting} waiting for a slot (sent in the background)" if waiting else "",
-        )
-        bar.close()
+        show()
+        if not bar.live:
+            # A terminal line cannot be redrawn once the prompt is back: end it, saying what happens next. A
+            # notebook bar stays open and the submitter's last show() closes it.
+            waiting = submission_counts(self._jobs)[1]
+            bar.close(f"{waiting} waiting for a slot (sent in the background)" if waiting else "")
 
     def _wait_until_paced(self) -> None:
         submitter = self._submitter
@@ -130,10 +134,42 @@ class ManagedJobSet:
                 return
 
     @classmethod
-    def _from_listed(cls, job_set_id: str, listed: Sequence[Any], provider: Any) -> ManagedJobSet:
-        from .retrieve import rebuild_job_set
+    def rebuilt(
+        cls,
+        job_set_id: str,
+        *,
+        name: str | None,
+        provider: Any,
+        backend: Any,
+        tags: Sequence[str],
+        num_experiments: int,
+        managed_jobs: Sequence[ManagedJob],
+    ) -> ManagedJobSet:
+        """A set made again from what its jobs' tags say (see ``retrieve.rebuild_job_set``); nothing is sent.
 
-        return rebuild_job_set(cls, job_set_id, listed, provider)
+        Parameters
+        ----------
+        job_set_id : str
+            The set's id.
+        name : str, optional
+            The set's name (a default name when None).
+        provider : AccountProvider
+            The provider that ran it.
+        backend : IBMQBackend
+            The backend it ran on.
+        tags : sequence of str
+            The user's tags of its jobs.
+        num_experiments : int
+            How many experiments the set holds.
+        managed_jobs : sequence of ManagedJob
+            One per job index, in order (a job never submitted included, as MISSING).
+        """
+        job_set = cls(name=name, job_set_id=job_set_id)
+        job_set._provider, job_set._backend = provider, backend
+        job_set._tags = list(tags)
+        job_set._num_experiments = num_experiments
+        job_set._jobs = list(managed_jobs)
+        return job_set
 
     # --- identity -------------------------------------------------------------------------------------------
     def job_set_id(self) -> str:
@@ -159,6 +195,19 @@ class ManagedJobSet:
     def num_experiments(self) -> int:
         """How many experiments the set holds."""
         return self._num_experiments
+
+    def session(self) -> Any:
+        """The Batch (``mode="batch"``) or Session the manager opened for the set; None otherwise (and for a
+        retrieved set: see ``session_id()``)."""
+        return self._session
+
+    def session_id(self) -> str | None:
+        """The id of the batch or session the set's jobs ran in, or None (read from a submitted job)."""
+        if self._session is not None:
+            return self._session.session_id
+        job = next((mjob.job for mjob in self._jobs if mjob.job is not None), None)
+        reader = getattr(job, "session_id", None)
+        return reader() if callable(reader) else None
 
     # --- jobs -----------------------------------------------------------------------------------------------
     def managed_jobs(self) -> list[ManagedJob]:
@@ -262,7 +311,7 @@ class ManagedJobSet:
         """
         with self._lock:
             if self._results is None or not self._results.success:
-                bar = make_progress("Results", enabled=progress)
+                bar = make_progress("Results", enabled=progress, total=len(self._jobs))
                 collector = ResultCollector(self._jobs, self._list_jobs, bar, self._submitter)
                 try:
                     collector.collect(timeout=timeout, wait=wait)
@@ -285,18 +334,7 @@ class ManagedJobSet:
 
     def error_messages(self) -> str | None:
         """Why jobs of the set failed, one block per job (None if none did)."""
-        lines = []
-        failed = [mjob for mjob in self._jobs if mjob.error_message()]
-        for mjob in failed:
-            job_id = mjob.job_id() or "-"
-            lines.append(f"Experiments {mjob.first}-{mjob.last}, job index={mjob.index}, job ID={job_id}:")
-            lines.extend(f"  {line}" for line in (mjob.error_message() or "").splitlines())
-        if not lines:
-            return None
-        header = (
-            f"{len(failed)} of {len(self._jobs)} jobs of job set {self._name!r} ({self._id}) have no result:"
-        )
-        return "\n".join([header, *lines])
+        return format_error_messages(f"job set {self._name!r} ({self._id})", self._jobs)
 
     # --- changing it ----------------------------------------------------------------------------------------
     def update_name(self, name: str) -> str:
@@ -338,15 +376,7 @@ class ManagedJobSet:
         return list(self._tags)
 
     def _retag(self) -> None:
-        total = len(self._jobs)
-        for mjob in self._jobs:
-            if mjob.job is None:
-                continue
-            info = tagging.JobSetTags(
-                self._id, mjob.index, mjob.first, mjob.last, self._name, total, self._num_experiments
-            )
-            # the client keeps each job's own name tag; only the set's tags and the user's change
-            mjob.job.update_tags(replacement_tags=tagging.encode_tags(info, self._tags))
+        tagging.retag(self._jobs, self._id, self._name, self._tags, self._num_experiments)
 
     # --- reports --------------------------------------------------------------------------------------------
     def report(self, detailed: bool = True) -> str:
@@ -358,13 +388,7 @@ class ManagedJobSet:
             True adds one block per job (experiments, index, id, name, status, error).
         """
         self.refresh()
-        lines = [f"Job set name: {self._name}, ID: {self._id}", "Summary report:"]
-        lines.extend(format_status_counts(self._jobs))
-        if detailed:
-            lines.append("")
-            lines.append("Detail report:")
-            lines.extend(format_job_details(self._jobs))
-        return "\n".join(lines)
+        return format_report(self._jobs, detailed, title=f"Job set name: {self._name}, ID: {self._id}")
 
     def __repr__(self) -> str:
         return (
@@ -373,10 +397,6 @@ class ManagedJobSet:
         )
 
     def _repr_html_(self) -> str:
-        try:
-            from ibmq_widgets.widgets.display import job_set_html
-        except ImportError:
-            import html
+        from ibmq_widgets.client import presentation
 
-            return f"<pre>{html.escape(repr(self))}</pre>"
-        return job_set_html(self)
+        return presentation.html(self)

@@ -94,11 +94,13 @@ class ManagedJob:
                 self.submit_state = SubmitState.WAITING_FOR_SLOT
 
     def set_submitted(self, job: Any) -> None:
+        """Record the job the service created for this part of the set."""
         with self._lock:
             self.job = job
             self.submit_state = SubmitState.SUBMITTED
 
     def set_failed(self, message: str) -> None:
+        """Record that this part of the set could not be submitted, and why."""
         with self._lock:
             self.submit_state = SubmitState.FAILED
             self.submit_error = message

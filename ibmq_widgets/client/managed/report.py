@@ -7,7 +7,15 @@ from collections.abc import Iterable, Sequence
 
 from .managed_job import ManagedJob, SubmitState
 
-__all__ = ["SUMMARY_ROWS", "format_job_details", "format_status_counts", "summary_category"]
+__all__ = [
+    "SUMMARY_ROWS",
+    "format_error_messages",
+    "format_job_details",
+    "format_report",
+    "format_status_counts",
+    "submission_counts",
+    "summary_category",
+]
 
 # (category, label) in the order the summary lists them
 SUMMARY_ROWS = (
@@ -73,3 +81,36 @@ def format_job_details(managed_jobs: Sequence[ManagedJob]) -> list[str]:
         if error:
             lines.append(f"    error: {error}")
     return lines
+
+
+def format_report(
+    managed_jobs: Sequence[ManagedJob], detailed: bool = True, *, title: str | None = None
+) -> str:
+    """The report of ``job_set.report()``: a title line, the summary and, if ``detailed``, one block per job."""
+    lines = [title] if title else []
+    lines += ["Summary report:", *format_status_counts(managed_jobs)]
+    if detailed:
+        lines += ["", "Detail report:", *format_job_details(managed_jobs)]
+    return "\n".join(lines)
+
+
+def format_error_messages(what: str, managed_jobs: Sequence[ManagedJob]) -> str | None:
+    """Why jobs failed, one block per job under a header naming ``what`` (a set); None if none did."""
+    failed = [mjob for mjob in managed_jobs if mjob.error_message()]
+    if not failed:
+        return None
+    lines = [f"{len(failed)} of {len(managed_jobs)} jobs of {what} have no result:"]
+    for mjob in failed:
+        lines.append(
+            f"Experiments {mjob.first}-{mjob.last}, job index={mjob.index}, job ID={mjob.job_id() or '-'}:"
+        )
+        lines.extend(f"  {line}" for line in (mjob.error_message() or "").splitlines())
+    return "\n".join(lines)
+
+
+def submission_counts(managed_jobs: Iterable[ManagedJob]) -> tuple[int, int, int]:
+    """(sent, waiting for a slot, failed) of the jobs of a set being submitted; sent counts failed ones too."""
+    states = [mjob.submit_state for mjob in managed_jobs]
+    waiting = states.count(SubmitState.WAITING_FOR_SLOT)
+    failed = states.count(SubmitState.FAILED)
+    return states.count(SubmitState.SUBMITTED) + failed, waiting, failed

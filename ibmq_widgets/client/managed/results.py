@@ -7,6 +7,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ibmq_widgets.exceptions import (
     IBMQJobManagerInvalidStateError,
     IBMQJobManagerValueError,
@@ -14,10 +16,13 @@ from ibmq_widgets.exceptions import (
 )
 
 from .managed_job import ManagedJob
+from .split import experiment_circuit, is_estimator_set
 
-__all__ = ["DATAFRAME_COLUMNS", "ManagedResults", "locate_experiment"]
+__all__ = ["DATAFRAME_COLUMNS", "ESTIMATOR_COLUMNS", "ManagedResults", "locate_experiment"]
 
 DATAFRAME_COLUMNS = ("index", "name", "job_index", "job_id", "status", "counts")
+#: The columns of ``to_dataframe()`` for a set of Estimator experiments (``counts`` stays, always None).
+ESTIMATOR_COLUMNS = (*DATAFRAME_COLUMNS, "expectation_value", "standard_error")
 
 
 def locate_experiment(
@@ -56,7 +61,7 @@ def locate_experiment(
         # the very circuit object that was submitted is found even when several circuits share its name
         for mjob in managed_jobs:
             for local, submitted in enumerate(mjob.experiments or ()):
-                if submitted is experiment:
+                if submitted is experiment or experiment_circuit(submitted) is experiment:
                     return mjob, local
     if names is None or name not in names:
         known = (
@@ -71,7 +76,7 @@ def locate_experiment(
 def experiment_names(mjob: ManagedJob) -> list[str | None]:
     """The names of a job's experiments: from its circuits if submitted here, else from its result."""
     if mjob.experiments is not None:
-        return [circuit.name for circuit in mjob.experiments]
+        return [experiment_circuit(experiment).name for experiment in mjob.experiments]
     if mjob.result_data is not None:
         return [getattr(getattr(item, "header", None), "name", None) for item in mjob.result_data.results]
     return [None] * mjob.num_experiments
@@ -103,6 +108,8 @@ class ManagedResults:
         )
         self._names: dict[str, int] | None = None
         self._duplicated: set[str] = set()
+        #: Whether the set's experiments are Estimator ones (expectation values, not counts).
+        self.estimator = any(_is_estimator(mjob) for mjob in self._jobs)
 
     # --- lookup --------------------------------------------------------------------------------------------
     def job_set_id(self) -> str:
@@ -182,6 +189,29 @@ class ManagedResults:
         mjob, local = self._locate(experiment)
         return self._result_of(mjob, experiment).get_counts(local)
 
+    def expectation_values(self, experiment: Any = None) -> Any:
+        """The expectation values of one Estimator experiment (an array of its pub's shape), by global index,
+        name or circuit; None gives a list of every experiment's.
+
+        Raises
+        ------
+        IBMQJobResultTypeError
+            For a set of Sampler experiments (they have counts).
+        IBMQManagedResultDataNotAvailable
+            If the experiment's job failed or was cancelled.
+        """
+        return self._estimated(experiment, "expectation_values")
+
+    def standard_errors(self, experiment: Any = None) -> Any:
+        """The standard errors of one Estimator experiment's values (see :meth:`expectation_values`)."""
+        return self._estimated(experiment, "standard_errors")
+
+    def _estimated(self, experiment: Any, reader: str) -> Any:
+        if experiment is None:
+            return [self._estimated(index, reader) for index in range(self.num_experiments)]
+        mjob, local = self._locate(experiment)
+        return getattr(self._result_of(mjob, experiment), reader)(local)
+
     def get_memory(self, experiment: Any) -> Any:
         """The per-shot outcomes of one experiment, if the job kept them (see ``get_counts`` for lookup)."""
         mjob, local = self._locate(experiment)
@@ -206,10 +236,12 @@ class ManagedResults:
                 f"combine_results() needs every job to have succeeded, {len(missing)} did not: {details}. "
                 "Read the other experiments with get_counts() or to_dataframe()"
             )
+        from ibmq_widgets.client.estimator_result import EstimatorResult
         from ibmq_widgets.client.result import Result
 
         parts = [mjob.result_data for mjob in self._jobs]
-        return Result(
+        kind = EstimatorResult if self.estimator else Result
+        return kind(
             [experiment for part in parts for experiment in part.results],
             job_id=self.job_set_id(),
             backend_name=self.backend_name,
@@ -218,13 +250,16 @@ class ManagedResults:
         )
 
     def to_dataframe(self) -> Any:
-        """One row per experiment: index, name, job_index, job_id, status and counts (None without a result).
+        """One row per experiment: index, name, job_index, job_id, status and counts (None without a result);
+        for Estimator experiments also expectation_value and standard_error (a float for one observable, an
+        array for several; counts is None).
 
         Built a job at a time (one column slice per job), not an experiment at a time.
         """
         import pandas as pd
 
-        columns: dict[str, list] = {name: [] for name in DATAFRAME_COLUMNS}
+        names = ESTIMATOR_COLUMNS if self.estimator else DATAFRAME_COLUMNS
+        columns: dict[str, list] = {name: [] for name in names}
         for mjob in self._jobs:
             size = mjob.num_experiments
             columns["index"].extend(range(mjob.first, mjob.last + 1))
@@ -232,11 +267,18 @@ class ManagedResults:
             columns["job_index"].extend([mjob.index] * size)
             columns["job_id"].extend([mjob.job_id()] * size)
             columns["status"].extend([mjob.state_label()] * size)
-            if mjob.result_data is None:
-                columns["counts"].extend([None] * size)
-            else:
-                columns["counts"].extend(all_counts(mjob.result_data, size))
-        return pd.DataFrame(columns, columns=list(DATAFRAME_COLUMNS))
+            result = mjob.result_data
+            if not self.estimator:
+                columns["counts"].extend([None] * size if result is None else all_counts(result, size))
+                continue
+            columns["counts"].extend([None] * size)
+            for reader, column in (
+                ("expectation_values", "expectation_value"),
+                ("standard_errors", "standard_error"),
+            ):
+                values = [None] * size if result is None else _estimates(result, size, reader)
+                columns[column].extend(_scalar(value) for value in values)
+        return pd.DataFrame(columns, columns=list(names))
 
     # --- display -------------------------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -247,13 +289,9 @@ class ManagedResults:
         )
 
     def _repr_html_(self) -> str:
-        try:
-            from ibmq_widgets.widgets.display import managed_results_html
-        except ImportError:
-            import html
+        from ibmq_widgets.client import presentation
 
-            return f"<pre>{html.escape(repr(self))}</pre>"
-        return managed_results_html(self)
+        return presentation.html(self)
 
 
 def all_counts(result: Any, size: int) -> list:
@@ -266,3 +304,31 @@ def all_counts(result: Any, size: int) -> list:
     ):
         return [experiment.counts for experiment in experiments]
     return [result.get_counts(local) for local in range(size)]
+
+
+def _estimates(result: Any, size: int, attribute: str) -> list:
+    """Every experiment's ``expectation_values`` or ``standard_errors`` of one job's EstimatorResult."""
+    experiments = getattr(result, "results", None)
+    if experiments is not None and len(experiments) == size:
+        return [getattr(experiment, attribute) for experiment in experiments]
+    return [getattr(result, attribute)(local) for local in range(size)]
+
+
+def _is_estimator(mjob: ManagedJob) -> bool:
+    """Whether a job of a set ran Estimator experiments: from its experiments, its result or its program."""
+    if mjob.experiments is not None:
+        return is_estimator_set(mjob.experiments)
+    if mjob.result_data is not None:
+        from ibmq_widgets.client.estimator_result import EstimatorResult
+
+        return isinstance(mjob.result_data, EstimatorResult)
+    program = getattr(mjob.job, "program_id", None)
+    return callable(program) and program() == "estimator"
+
+
+def _scalar(value: Any) -> Any:
+    """A float for an array of one value (one observable), else the array as it is."""
+    if value is None:
+        return None
+    array = np.asarray(value)
+    return float(array.reshape(-1)[0]) if array.size == 1 else array

@@ -10,6 +10,7 @@ from typing import Any
 from ibmq_widgets.exceptions import IBMQJobManagerUnknownJobSet
 
 from . import tags as tagging
+from .job_set import ManagedJobSet
 from .managed_job import ManagedJob, SubmitState
 from .split import infer_chunk_size, split_ranges
 
@@ -32,17 +33,8 @@ def _preferred(candidate: Any, current: Any) -> bool:
     return rank(candidate) > rank(current)
 
 
-def rebuild_job_set(cls: type, job_set_id: str, listed: Sequence[Any], provider: Any) -> Any:
-    """A ManagedJobSet with the jobs of ``listed`` that carry the tags of ``job_set_id``.
-
-    Cancelled and failed jobs are kept (their experiments report why they have no result); an index with no
-    job (a submission that failed) becomes a ManagedJob with no job, so the set keeps its shape.
-
-    Raises
-    ------
-    IBMQJobManagerUnknownJobSet
-        If no job carries the set's tags.
-    """
+def _members(job_set_id: str, listed: Sequence[Any]) -> dict[int, tuple[tagging.JobSetTags, Any]]:
+    """Job index -> (its tags, its job) for the listed jobs of the set; of two jobs of one index, the better."""
     members: dict[int, tuple[tagging.JobSetTags, Any]] = {}
     for job in listed:
         info = tagging.decode_tags(job.tags(), job_set_id)
@@ -54,6 +46,30 @@ def rebuild_job_set(cls: type, job_set_id: str, listed: Sequence[Any], provider:
         current = members.get(info.index)
         if current is None or _preferred(job, current[1]):
             members[info.index] = (info, job)
+    return members
+
+
+def rebuild_job_set(job_set_id: str, listed: Sequence[Any], provider: Any) -> ManagedJobSet:
+    """A ManagedJobSet with the jobs of ``listed`` that carry the tags of ``job_set_id``.
+
+    Cancelled and failed jobs are kept (their experiments report why they have no result); an index with no
+    job (a submission that failed) becomes a ManagedJob with no job, so the set keeps its shape.
+
+    Parameters
+    ----------
+    job_set_id : str
+        The set's id.
+    listed : sequence of IBMQJob
+        The jobs one list request returned for the set's tag.
+    provider : AccountProvider
+        The provider that ran the set.
+
+    Raises
+    ------
+    IBMQJobManagerUnknownJobSet
+        If no job carries the set's tags.
+    """
+    members = _members(job_set_id, listed)
     if not members:
         raise IBMQJobManagerUnknownJobSet(
             f"no job carries the tag of job set {job_set_id!r} for provider {provider!r}; check the id, "
@@ -68,12 +84,7 @@ def rebuild_job_set(cls: type, job_set_id: str, listed: Sequence[Any], provider:
     planned = split_ranges(num_experiments, chunk) if chunk else []
 
     names = Counter(info.name for info in infos if info.name)
-    job_set = cls(name=names.most_common(1)[0][0] if names else None, job_set_id=job_set_id)
     first_job = members[min(members)][1]
-    job_set._provider = provider
-    job_set._backend = first_job.backend()
-    job_set._tags = tagging.user_tags(first_job.tags())
-    job_set._num_experiments = num_experiments
     managed = []
     for index in range(num_jobs):
         if index in members:
@@ -88,5 +99,12 @@ def rebuild_job_set(cls: type, job_set_id: str, listed: Sequence[Any], provider:
                 f"job {index} of the set (experiments {first}-{last}) was never submitted or has been deleted"
             )
         managed.append(mjob)
-    job_set._jobs = managed
-    return job_set
+    return ManagedJobSet.rebuilt(
+        job_set_id,
+        name=names.most_common(1)[0][0] if names else None,
+        provider=provider,
+        backend=first_job.backend(),
+        tags=tagging.user_tags(first_job.tags()),
+        num_experiments=num_experiments,
+        managed_jobs=managed,
+    )

@@ -1,17 +1,48 @@
-"""Splitting a list of experiments into contiguous jobs, and finding the split again from a set's tags."""
+"""Splitting a list of experiments into contiguous jobs, and finding the split again from a set's tags.
+
+An experiment is a circuit (a Sampler experiment: counts) or a ``(circuit, observables[, parameter_values])``
+tuple (an Estimator experiment: expectation values); a set holds one kind.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 from ibmq_widgets.exceptions import IBMQJobManagerValueError
 
-__all__ = ["chunk_size", "infer_chunk_size", "split_ranges", "validate_experiments"]
+__all__ = [
+    "chunk_size",
+    "experiment_circuit",
+    "infer_chunk_size",
+    "is_estimator_set",
+    "split_ranges",
+    "validate_experiments",
+]
 
 
-def chunk_size(backend_max: int | None, max_experiments_per_job: int | None, num_experiments: int) -> int:
-    """The number of experiments per job: at most the backend's maximum and at most the user's.
+def chunk_size(
+    backend_max: int | None,
+    max_experiments_per_job: int | None,
+    num_experiments: int,
+    slots: int | None = None,
+) -> int:
+    """The number of experiments per job: never more than the backend's maximum.
+
+    Parameters
+    ----------
+    backend_max : int, optional
+        The backend configuration's ``max_experiments`` (None or 0: it does not say).
+    max_experiments_per_job : int, optional
+        The user's bound; when given, it decides (within ``backend_max``).
+    num_experiments : int
+        How many experiments the set holds.
+    slots : int, optional
+        Without the user's bound: the jobs the backend lets one instance run at once (its job limit). The
+        experiments are then spread over that many jobs, ``ceil(num_experiments / slots)`` each, so that all
+        of them run at once with the fewest submissions, downloads and polls. None keeps the seed's rule: jobs
+        as big as the backend allows.
 
     Raises
     ------
@@ -26,7 +57,10 @@ def chunk_size(backend_max: int | None, max_experiments_per_job: int | None, num
         raise IBMQJobManagerValueError(
             f"max_experiments_per_job must be a positive integer or None, got {max_experiments_per_job!r}"
         )
-    limits = [value for value in (backend_max, max_experiments_per_job) if value]
+    user = max_experiments_per_job
+    if user is None and slots:
+        user = max(math.ceil(num_experiments / slots), 1)
+    limits = [value for value in (backend_max, user) if value]
     return min(limits) if limits else max(num_experiments, 1)
 
 
@@ -53,28 +87,65 @@ def infer_chunk_size(ranges: dict[int, tuple[int, int]], num_jobs: int | None) -
     return None
 
 
+def experiment_circuit(experiment: Any) -> Any:
+    """The circuit of an experiment: the circuit itself, or the first item of an Estimator tuple."""
+    return experiment[0] if isinstance(experiment, tuple) else experiment
+
+
+def is_estimator_set(experiments: Sequence[Any]) -> bool:
+    """Whether the (validated) experiments are Estimator ones: ``(circuit, observables[, values])`` tuples."""
+    return bool(experiments) and isinstance(experiments[0], tuple)
+
+
+def _estimator_experiment(position: int, experiment: Any) -> tuple | None:
+    """``experiment`` as a (circuit, observables, parameter values) tuple, or None if it is no such tuple."""
+    from qiskit.circuit import QuantumCircuit
+
+    if not isinstance(experiment, (tuple, list)) or not 2 <= len(experiment) <= 3:
+        return None
+    if not isinstance(experiment[0], QuantumCircuit) or isinstance(experiment[1], QuantumCircuit):
+        return None
+    if experiment[1] is None:
+        raise IBMQJobManagerValueError(f"experiment {position} has no observables: (circuit, 'ZZ') is one")
+    values = experiment[2] if len(experiment) == 3 else None
+    return (experiment[0], experiment[1], values)
+
+
 def validate_experiments(experiments: Any) -> list:
-    """The experiments as a list, checked to be non-empty quantum circuits.
+    """The experiments as a list: all QuantumCircuit (Sampler experiments), or all
+    ``(circuit, observables[, parameter_values])`` tuples (Estimator experiments).
 
     Raises
     ------
     IBMQJobManagerValueError
-        If ``experiments`` is empty or holds something other than QuantumCircuit objects.
+        If ``experiments`` is empty, mixes the two kinds, or holds anything else.
     """
     from qiskit.circuit import QuantumCircuit
 
     if isinstance(experiments, QuantumCircuit):
         return [experiments]
+    single = _estimator_experiment(0, experiments) if isinstance(experiments, tuple) else None
+    if single is not None:
+        return [single]  # one Estimator experiment given on its own
     if not isinstance(experiments, Sequence) or isinstance(experiments, (str, bytes)):
         raise IBMQJobManagerValueError(
             f"experiments must be a list of QuantumCircuit, got {type(experiments).__name__}"
         )
     if not experiments:
         raise IBMQJobManagerValueError("experiments is empty; pass at least one QuantumCircuit")
+    estimator = not isinstance(experiments[0], QuantumCircuit)
+    checked = []
     for position, experiment in enumerate(experiments):
-        if not isinstance(experiment, QuantumCircuit):
-            raise IBMQJobManagerValueError(
-                f"experiment {position} is a {type(experiment).__name__}, not a QuantumCircuit; "
-                "the job manager runs circuits"
+        pub = _estimator_experiment(position, experiment) if estimator else None
+        if pub is None if estimator else not isinstance(experiment, QuantumCircuit):
+            wanted = (
+                "a (circuit, observables[, parameter_values]) tuple, as experiment 0 is"
+                if estimator
+                else "a QuantumCircuit, as experiment 0 is"
             )
-    return list(experiments)
+            raise IBMQJobManagerValueError(
+                f"experiment {position} is a {type(experiment).__name__}, not {wanted}; a set runs either "
+                "circuits (Sampler) or (circuit, observables) tuples (Estimator)"
+            )
+        checked.append(pub if estimator else experiment)
+    return checked

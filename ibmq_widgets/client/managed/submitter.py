@@ -1,22 +1,32 @@
 """Submitting the jobs of a set: concurrently, within the backend's job limit, never failing on a full limit.
 
-One pacer thread hands jobs, in order, to a small thread pool while the backend has free slots. When the limit
+One pacer thread hands jobs, in order, to a small thread pool while the backend has free slots. Their
+payloads are encoded by one thread, in the set's order: encoding is Python work that holds the interpreter,
+so encoding several jobs at once would only delay the first POST, while one encoder lets each POST travel
+while the next job is encoded. When the limit
 is reached the waiting jobs show "waiting for a slot" and the pacer waits until a slot frees: it is told so
 when the set's own jobs finish (by whoever watches them) and otherwise asks the backend now and then. While
 they wait, the next few jobs are encoded, so a freed slot is filled by one POST: the service's queue does not
 run dry while the client prepares circuits. A job-limit error that races with another client puts the job back
-in the queue. Any other submission error marks that one job failed (``None`` in ``jobs()``) and the others go
-on. A job's payload is encoded once: a retry after a lost answer sends the same Idempotency-Key.
+in the queue. A rate limit (429 with Retry-After, as the platform answers when an account sends too much) never
+fails a job: the submitter waits as long as the service asks, every sender with it, and sends the same payload
+again. Any other submission error marks that one job failed (``None`` in ``jobs()``) and the others go on. A
+job's payload is encoded once: a retry after a lost answer sends the same Idempotency-Key.
+
+Where the backend publishes no job limit (the IBM Quantum Platform), the set keeps at most
+``max_concurrent_jobs`` of the instance's jobs unfinished on the backend, counted from its pending jobs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from ibmq_widgets.exceptions import (
@@ -28,13 +38,55 @@ from ibmq_widgets.exceptions import (
 
 from .managed_job import ManagedJob, SubmitState
 
-__all__ = ["Submitter"]
+__all__ = ["DEFAULT_CONCURRENT_JOBS", "JobSlots", "Submitter", "read_job_slots"]
+
+logger = logging.getLogger(__name__)
 
 MAX_WORKERS = 4
 ENCODE_AHEAD = 4  # jobs waiting for a slot that are encoded ahead of it (bounded: payloads hold memory)
 SLOT_POLL_MIN = 0.5  # seconds between job-limit checks while waiting, growing to SLOT_POLL_MAX
 SLOT_POLL_MAX = 5.0
 TRANSIENT_RETRY_WINDOW = 120.0  # how long a lost connection may last before a submission counts as failed
+#: Unfinished jobs a set keeps on a backend that publishes no job limit.
+DEFAULT_CONCURRENT_JOBS = 5
+RATE_LIMIT_BACKOFF = 5.0  # seconds to wait after a 429 that names no Retry-After
+
+
+@dataclass(frozen=True)
+class JobSlots:
+    """The job limit in force for one instance on one backend.
+
+    Attributes
+    ----------
+    total : int
+        Jobs the instance may have unfinished there at once: the service's ``maximum_jobs`` where it
+        publishes one, else the set's ``max_concurrent_jobs``.
+    free : int
+        Of those, how many are free now.
+    """
+
+    total: int
+    free: int
+
+
+def read_job_slots(backend: Any, max_concurrent_jobs: int = DEFAULT_CONCURRENT_JOBS) -> JobSlots | None:
+    """The job limit in force on ``backend`` (one request: ``backend.job_limit()``), or None if it cannot tell.
+
+    Where the backend publishes no maximum (the IBM Quantum Platform), ``max_concurrent_jobs`` of the
+    instance's jobs are the limit, less those already unfinished there. None for a backend without
+    ``job_limit()`` or whose query failed: submission then finds the limit out by itself.
+    """
+    reader = getattr(backend, "job_limit", None)
+    if not callable(reader):
+        return None
+    try:
+        limit = reader()
+        maximum = limit.maximum_jobs
+        total = max(int(maximum if maximum is not None else max_concurrent_jobs), 1)
+        return JobSlots(total=total, free=max(total - int(limit.active_jobs), 0))
+    except Exception:  # an unanswered limit query is not a reason to refuse the set; submission will tell
+        logger.debug("reading the job limit of %r", backend, exc_info=True)
+        return None
 
 
 def _is_job_limit(exc: BaseException) -> bool:
@@ -59,6 +111,18 @@ class Submitter:
         ``send(payload) -> IBMQJob``: submits an encoded job; sending the same payload twice creates one job.
     on_change : callable, optional
         Called with no argument whenever a job changes state (for progress bars).
+    max_workers : int
+        Submissions sent at once.
+    max_concurrent_jobs : int
+        Unfinished jobs kept on a backend that publishes no job limit.
+    on_done : callable, optional
+        Called with no argument once every job is submitted or failed, before ``wait()`` returns (the set
+        closes its batch there); what it raises is logged, not raised.
+    slots : JobSlots, optional
+        The job limit as the caller just read it (``read_job_slots``), so the pacer need not ask again;
+        None asks the backend when it starts.
+    clock : callable
+        ``time.monotonic``; tests pass a fake.
     """
 
     def __init__(
@@ -69,13 +133,26 @@ class Submitter:
         send: Callable[[Any], Any],
         on_change: Callable[[], None] | None = None,
         max_workers: int = MAX_WORKERS,
+        max_concurrent_jobs: int = DEFAULT_CONCURRENT_JOBS,
+        on_done: Callable[[], None] | None = None,
+        slots: JobSlots | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if not isinstance(max_concurrent_jobs, int) or max_concurrent_jobs < 1:
+            raise ValueError(f"max_concurrent_jobs must be a positive integer, not {max_concurrent_jobs!r}")
         self._backend = backend
+        self._max_concurrent = max_concurrent_jobs
+        self._clock = clock
+        self._rate_limited_until = 0.0
         self._jobs = managed_jobs
         self._encode = encode
         self._send = send
         self._on_change = on_change or (lambda: None)
+        self._on_done = on_done
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(managed_jobs))))
+        # one encoder, fed in the set's order: the first job is sent as soon as it alone is encoded
+        self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ibmq-jobset-encode")
+        self._known_slots = slots
         self._queue: deque[ManagedJob] = deque(managed_jobs)
         self._encoded: dict[int, Future] = {}  # job index -> its payload, encoded while it waits for a slot
         self._cond = threading.Condition()
@@ -105,6 +182,12 @@ class Submitter:
                 self._slots += count
             self._cond.notify_all()
 
+    def rate_note(self) -> str:
+        """ "rate limited, retrying in N s" while the service asked the set to wait, else ""."""
+        with self._cond:
+            left = self._rate_limited_until - self._clock()
+        return f"rate limited, retrying in {max(1, round(left))} s" if left > 0 else ""
+
     def stop(self) -> None:
         """Submit nothing more; jobs not yet submitted are marked cancelled."""
         with self._cond:
@@ -119,14 +202,41 @@ class Submitter:
 
     # --- the pacer thread -----------------------------------------------------------------------------------
     def _remaining(self) -> int | None:
+        """Free slots on the backend now (one request), or None where it cannot tell."""
+        if callable(getattr(self._backend, "job_limit", None)):
+            # one job_limit() answers both: the published maximum, or max_concurrent_jobs where there is none
+            slots = read_job_slots(self._backend, self._max_concurrent)
+            return None if slots is None else slots.free
         try:
             return self._backend.remaining_jobs_count()
         except Exception:  # an unanswered limit query is not a reason to stop; submission will tell
             return None
 
+    def _rate_limited(self, error: IBMQRateLimitError) -> None:
+        """Hold every sender until the service's Retry-After has passed (stop() ends the wait)."""
+        delay = error.retry_after if getattr(error, "retry_after", None) else RATE_LIMIT_BACKOFF
+        with self._cond:
+            self._rate_limited_until = max(self._rate_limited_until, self._clock() + float(delay))
+        self._on_change()
+        self._wait_out_rate_limit()
+
+    def _wait_out_rate_limit(self) -> None:
+        with self._cond:
+            while not self._stopped:
+                left = self._rate_limited_until - self._clock()
+                if left <= 0:
+                    return
+                self._cond.wait(timeout=min(left, 1.0))
+                self._cond.release()
+                try:
+                    self._on_change()  # the countdown in the progress label
+                finally:
+                    self._cond.acquire()
+
     def _pace(self) -> None:
         try:
-            remaining = self._remaining()
+            known, self._known_slots = self._known_slots, None
+            remaining = known.free if known is not None else self._remaining()
             with self._cond:
                 self._slots = remaining
             while True:
@@ -139,6 +249,12 @@ class Submitter:
                         break
         finally:
             self._pool.shutdown(wait=True)
+            self._encoder.shutdown(wait=True, cancel_futures=True)
+            if self._on_done is not None:
+                try:
+                    self._on_done()
+                except Exception:  # a set whose jobs are all submitted must not fail on its epilogue
+                    logger.warning("after submitting the set's jobs", exc_info=True)
             self._done.set()
             self._on_change()
 
@@ -173,6 +289,8 @@ class Submitter:
                     if self._slots is not None:
                         self._slots -= 1
                     self._in_flight += 1
+                    self._encode_next(mjob)
+            self._wait_out_rate_limit()  # a 429 holds new submissions too, not only the one refused
             if recheck:
                 # nobody told us a slot freed (another client's jobs, or nobody watches ours): ask the backend
                 remaining = self._remaining()
@@ -187,8 +305,12 @@ class Submitter:
     def _encode_ahead(self) -> None:
         """Start encoding the first ENCODE_AHEAD waiting jobs not encoded yet (called holding the lock)."""
         for mjob in list(self._queue)[:ENCODE_AHEAD]:
-            if mjob.index not in self._encoded:
-                self._encoded[mjob.index] = self._pool.submit(self._encode, mjob)
+            self._encode_next(mjob)
+
+    def _encode_next(self, mjob: ManagedJob) -> None:
+        """Queue ``mjob`` on the encoder unless it is encoded or queued already (called holding the lock)."""
+        if mjob.index not in self._encoded:
+            self._encoded[mjob.index] = self._encoder.submit(self._encode, mjob)
 
     def _payload(self, mjob: ManagedJob) -> Any:
         with self._cond:
@@ -199,7 +321,11 @@ class Submitter:
 
     def _submit(self, mjob: ManagedJob) -> None:
         try:
-            if not mjob.claim():
+            if not mjob.claim():  # cancelled meanwhile: its payload, if any, is not needed
+                with self._cond:
+                    dropped = self._encoded.pop(mjob.index, None)
+                if dropped is not None:
+                    dropped.cancel()
                 return
             self._on_change()
             try:
@@ -217,6 +343,9 @@ class Submitter:
                     if _is_job_limit(exc):
                         self._requeue(mjob, payload)
                         return
+                    if isinstance(exc, IBMQRateLimitError) and not self._stopped:
+                        self._rate_limited(exc)  # then the same payload again: one job per Idempotency-Key
+                        continue
                     if (
                         isinstance(exc, (IBMQConnectionError, IBMQServerError))
                         and time.monotonic() < deadline

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ibmq_widgets.exceptions import IBMQJobManagerValueError
 
@@ -26,6 +27,7 @@ __all__ = [
     "encode_tags",
     "job_name_for",
     "new_job_set_id",
+    "retag",
     "user_tags",
     "validate_user_tags",
 ]
@@ -156,3 +158,15 @@ def validate_user_tags(job_tags: object) -> list[str]:
                 "choose another tag"
             )
     return list(job_tags)
+
+
+def retag(
+    managed_jobs: Sequence[Any], job_set_id: str, name: str, tags: list[str], num_experiments: int
+) -> None:
+    """Give every submitted job of a set its set tags and the user's ``tags`` again (its own name stays)."""
+    total = len(managed_jobs)
+    for mjob in managed_jobs:
+        if mjob.job is None:
+            continue
+        info = JobSetTags(job_set_id, mjob.index, mjob.first, mjob.last, name, total, num_experiments)
+        mjob.job.update_tags(replacement_tags=encode_tags(info, tags))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 import tornado.web
 
 from ibmq_widgets.service.errors import ApiError
@@ -21,14 +23,25 @@ class TokenHandler(ApiHandler):
             body = self.json_body()
             fields = body if isinstance(body, dict) else {}
         else:
-            fields = {name: self.get_body_argument(name, "") for name in ("apikey", "grant_type")}
-        grant_type = fields.get("grant_type") or _GRANT_TYPE
+            fields = self._form_fields()
+        grant_type = fields.get("grant_type", _GRANT_TYPE)
         if grant_type != _GRANT_TYPE:
             raise ApiError(400, "bad_request", f"Unsupported grant_type; use {_GRANT_TYPE}.")
         api_key = fields.get("apikey")
         if not api_key or not isinstance(api_key, str):
             raise ApiError(400, "bad_request", "The form body needs 'apikey': your API key.")
         self.write_json(self.state.auth.issue(api_key))
+
+    def _form_fields(self) -> dict[str, str]:
+        """The last value of each field of an ``application/x-www-form-urlencoded`` body."""
+        try:
+            text = self.body().decode("utf-8")
+            pairs = parse_qs(text, keep_blank_values=True, errors="strict", max_num_fields=100)
+        except (UnicodeDecodeError, ValueError):
+            raise ApiError(
+                400, "bad_request", "The body must be a UTF-8 form: grant_type=...&apikey=<your API key>."
+            ) from None
+        return {name: values[-1] for name, values in pairs.items()}
 
     def check_xsrf_cookie(self) -> None:  # an API, not a browser form
         return None

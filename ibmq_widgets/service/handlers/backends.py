@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tornado.web
 
+from ibmq_widgets.service.config import InstanceConfig
 from ibmq_widgets.service.handlers.base import ApiHandler
 from ibmq_widgets.service.validation import check_backend_access
 
@@ -13,8 +14,13 @@ __all__ = ["routes"]
 class BackendsHandler(ApiHandler):
     """``GET /backends``: every backend the instance may use, with its live queue length."""
 
-    def get(self) -> None:
+    async def get(self) -> None:
         instance = self.instance()
+        self.bool_argument("include_mocks")  # accepted (the reference client sends it) and ignored
+        # The scheduler's queue lengths wait on its lock, which it can hold while the store is busy.
+        self.write_json({"devices": await self.blocking(self._devices, instance)})
+
+    def _devices(self, instance: InstanceConfig) -> list[dict]:
         catalog, scheduler = self.state.catalog, self.state.scheduler
         devices = []
         for name in catalog.names():
@@ -34,7 +40,7 @@ class BackendsHandler(ApiHandler):
                     "version": summary.get("backend_version"),
                 }
             )
-        self.write_json({"devices": devices})
+        return devices
 
 
 class BackendResourceHandler(ApiHandler):
@@ -61,14 +67,15 @@ class PropertiesHandler(BackendResourceHandler):
 
 
 class StatusHandler(BackendResourceHandler):
-    def get(self, name: str) -> None:
+    async def get(self, name: str) -> None:
         summary = self.backend(name)
+        queue_length = await self.blocking(self.state.scheduler.pending_count, name)
         self.write_json(
             {
                 "state": True,
                 "status": "active",
                 "message": "available",
-                "length_queue": self.state.scheduler.pending_count(name),
+                "length_queue": queue_length,
                 "backend_version": summary.get("backend_version") or "0.0.0",
             }
         )
@@ -77,15 +84,11 @@ class StatusHandler(BackendResourceHandler):
 class JobLimitHandler(BackendResourceHandler):
     """Extension: how many jobs this instance may have queued or running on the backend, and has."""
 
-    def get(self, name: str) -> None:
+    async def get(self, name: str) -> None:
         self.backend(name)
         instance = self.instance()
-        self.write_json(
-            {
-                "maximum_jobs": instance.limit_for(name),
-                "running_jobs": self.state.scheduler.active_count(name, instance.name),
-            }
-        )
+        running = await self.blocking(self.state.scheduler.active_count, name, instance.name)
+        self.write_json({"maximum_jobs": instance.limit_for(name), "running_jobs": running})
 
 
 def routes(state: object) -> list[tornado.web.URLSpec]:

@@ -20,9 +20,9 @@ class InstancesHandler(ApiHandler):
 class UsageHandler(ApiHandler):
     """Seconds the finished jobs of the instance ran (running -> finished); this service sets no limit."""
 
-    def get(self) -> None:
+    async def get(self) -> None:
         instance = self.instance()
-        consumed = self.state.usage_seconds(instance.name)
+        consumed = await self.blocking(self.state.usage_seconds, instance.name)
         self.write_json(
             {
                 "instance_id": instance.crn,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,11 @@ _STATE_ORDER = ("created", "queued", "running", "completed", "cancelled", "faile
 
 def _iso(value: Any) -> Any:
     return format_datetime(value) if isinstance(value, datetime) else value
+
+
+def _finite(value: float | None) -> float | None:
+    # Older stores may hold an infinite or NaN cost from before costs were checked: not JSON, so null.
+    return value if value is not None and math.isfinite(value) else None
 
 
 def run_seconds(job: JobRecord) -> float:
@@ -68,7 +74,7 @@ def job_json(job: JobRecord, queue_info: dict[str, Any] | None, *, include_param
         "session_id": job.session_id,
         "tags": list(job.tags),
         "private": job.private,
-        "cost": job.max_seconds,
+        "cost": _finite(job.max_seconds),
         "runtime": "",
         "usage": {"seconds": seconds, "quantum_seconds": seconds},
         "queue_info": _queue_info(job, queue_info),

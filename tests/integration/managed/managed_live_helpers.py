@@ -16,6 +16,14 @@ from qiskit import QuantumCircuit
 RESEARCH = ("ibm-q-network", "research", "main")
 
 
+def research_provider(url: str, api_key: str) -> Any:
+    """The research instance's provider of a fresh AccountManager on the service at ``url``."""
+    from ibmq_widgets.client.account import AccountManager
+
+    hub, group, project = RESEARCH
+    return AccountManager().enable_account(api_key, url=url, hub=hub, group=group, project=project)
+
+
 def basis_circuits(count: int, qubits: int = 3) -> list[QuantumCircuit]:
     """Circuit ``i`` prepares basis state ``i mod 2**qubits``: an ideal run counts exactly that string."""
     circuits = []

@@ -198,3 +198,31 @@ class ServeProcess:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
+
+
+def raw_exchange(url: str, request: bytes, timeout: float = 30.0) -> bytes:
+    """Send ``request`` as is to the service at ``url`` over a fresh socket; everything it answers, until it
+    closes the connection or the first response is complete (empty if it closed without a word)."""
+    import contextlib
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    received = b""
+    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # it may answer before reading all
+            sock.sendall(request)
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            received += chunk
+            head, _, body = received.partition(b"\r\n\r\n")
+            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), None)  # fmt: skip
+            if length is not None and len(body) >= length:
+                break
+    return received

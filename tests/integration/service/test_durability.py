@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -38,9 +39,15 @@ def test_kill_9_loses_nothing_and_interrupted_jobs_run_again(tmp_path):
         first.process.wait(timeout=30)
     finally:
         first.kill_group()
+    # What the dead owner left: its service.json names it, so clients know a server (not a kernel) owned it.
+    stale = json.loads((data / "service.json").read_text())
+    assert stale["started_by"] == "serve" and stale["pid"] == first.process.pid
 
-    second = ServeProcess(data, "--workers", "1")
+    second = ServeProcess(data, "--workers", "1")  # takes the dead owner's lock and service.json over
     try:
+        announced = json.loads((data / "service.json").read_text())
+        assert announced["pid"] == second.process.pid and announced["started_by"] == "serve"
+        assert announced["url"] == second.url
         api = _api(second)
         listed = {job["id"] for job in api.get("/jobs", params={"limit": 100}).json()["jobs"]}
         assert listed == set(done_ids) | set(pending_ids)

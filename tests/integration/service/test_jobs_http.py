@@ -87,9 +87,13 @@ def test_job_list_filters_and_count(research_api, manila_ghz):
             "ibmq_qasm_simulator", [(simulator_circuit, None, 32)], tags=[run, tag_a, tag_b]
         )
     )
+    # a batch on the simulator: the platform takes a session_id only of a session that exists
+    batch = research_api.post("/sessions", json={"backend": "ibmq_qasm_simulator", "mode": "batch"}).json()[
+        "id"
+    ]
     ids.append(
         research_api.submit_ok(
-            "ibmq_qasm_simulator", [(simulator_circuit, None, 32)], tags=[run, tag_b], session_id=run
+            "ibmq_qasm_simulator", [(simulator_circuit, None, 32)], tags=[run, tag_b], session_id=batch
         )
     )
     for job_id in ids:
@@ -118,7 +122,7 @@ def test_job_list_filters_and_count(research_api, manila_ghz):
     later = format_datetime(created[2] + timedelta(hours=1))
     assert listed(tags=[run], created_after=later) == ([], 0)
     assert listed(tags=[run, tag_a], tags_operator="OR")[1] == 3
-    assert listed(session_id=run) == ([ids[2]], 1)
+    assert listed(session_id=batch) == ([ids[2]], 1)
 
 
 @pytest.mark.parametrize(

@@ -57,11 +57,13 @@ def test_enable_account_exchanges_the_key_at_ibm_iam_and_uses_the_region_api(clo
     assert KEY not in repr(provider) and KEY not in repr(provider.credentials) and KEY not in repr(manager)
 
 
-def test_the_platform_needs_a_crn(cloud):
+def test_where_instances_cannot_be_listed_the_platform_needs_a_crn(cloud):
     manager, adapter = cloud
-    with pytest.raises(exc.IBMQAccountCredentialsInvalid, match="instance CRN"):
+    with pytest.raises(exc.IBMQAccountCredentialsInvalid, match="name yours by CRN") as raised:
         manager.enable_account(KEY, hub="ibm-q", group="open", project="main")
-    assert adapter.sent == []
+    assert KEY not in str(raised.value)
+    assert [s.path for s in adapter.sent] == ["/identity/token", "/v3/resources/search"]
+    assert adapter.sent[1].host == "api.global-search-tagging.cloud.ibm.com"
 
 
 def test_least_busy_and_summaries_from_one_listing(cloud):
@@ -110,17 +112,29 @@ def test_unknown_backend_suggests_near_names(cloud):
 
 
 def test_without_an_open_instance_the_first_listed_is_the_default():
-    research = {"hub": "ibm-q-network", "group": "research", "project": "main", "crn": CRN}
+    research = {
+        "crn": CRN,
+        "name": "research-main",
+        "service_plan_unique_id": "plan-1",
+        "tags": ["hub:ibm-q-network", "group:research", "project:main"],
+        "doc": {"extensions": [{}]},
+    }
+    plan = {"overview_ui": {"en": {"display_name": "Premium"}}, "metadata": {"pricing": {"type": "paid"}}}
     adapter = FakeAdapter(
         {
             ("GET", "/"): response(200, {"service": "ibmq_widgets", "version": "0"}),
             ("POST", "/identity/token"): response(200, {"access_token": "tok-123456", "expires_in": 60}),
-            ("GET", "/api/v1/instances"): response(200, {"instances": [research]}),
+            ("POST", "/global-search/v3/resources/search"): response(200, {"items": [research]}),
+            ("GET", "/global-catalog/api/v1/plan-1"): response(200, plan),
         }
     )
     manager = AccountManager(http_factory=lambda: fake_http(adapter))
     provider = manager.enable_account(KEY, url="http://127.0.0.1:8")
     assert provider.instance_name == "ibm-q-network/research/main" and provider.is_local_service
-    assert adapter.calls("GET", "/api/v1/instances")[0].headers.get("Service-CRN") is None
+    assert provider.plan == "premium" and provider.cloud_name == "research-main"
+    search = adapter.calls("POST", "/global-search/v3/resources/search")[0]
+    assert (
+        search.headers.get("Service-CRN") is None and search.headers["Authorization"] == "Bearer tok-123456"
+    )
     with pytest.raises(exc.IBMQProviderNotFound, match="available: ibm-q-network/research/main"):
         manager.enable_account(KEY, url="http://127.0.0.1:8", hub="ibm-q")

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 import requests
-from client_fakes import FakeAdapter, fake_http, refused, reset, response
+from client_fakes import FakeAdapter, ScriptedAdapter, fake_http, refused, reset, response, scripted_http
 
 from ibmq_widgets import exceptions as exc
 from ibmq_widgets.client.session import (
@@ -14,7 +14,6 @@ from ibmq_widgets.client.session import (
     ApiSession,
     RetryMode,
     RetryPolicy,
-    error_from_response,
 )
 
 SECRET = "sk-very-secret-api-key-0123456789"
@@ -26,10 +25,11 @@ class Sleeps(list):
         self.append(seconds)
 
 
-def make(routes, **kwargs) -> tuple[ApiSession, FakeAdapter, Sleeps]:
-    adapter = FakeAdapter(routes)
+def make(routes, **kwargs) -> tuple[ApiSession, ScriptedAdapter, Sleeps]:
+    """A session over a pool built as the client builds it (urllib3's Retry on the adapter), minus the sockets."""
     sleeps = Sleeps()
-    session = ApiSession(BASE, http=fake_http(adapter), sleep=sleeps, secrets=lambda: [SECRET], **kwargs)
+    http, adapter = scripted_http(routes, kwargs.get("retry"), sleeps)
+    session = ApiSession(BASE, http=http, sleep=sleeps, secrets=lambda: [SECRET], **kwargs)
     return session, adapter, sleeps
 
 
@@ -134,7 +134,8 @@ def test_a_plain_post_is_never_retried():
 
 
 def test_every_request_has_a_timeout_and_the_api_version_header():
-    session, adapter, _ = make({("GET", "/api/v1/x"): response(200, {})})
+    adapter = FakeAdapter({("GET", "/api/v1/x"): response(200, {})})  # sees what requests hands the adapter
+    session = ApiSession(BASE, http=fake_http(adapter))
     session.get_json("/x")
     session.get_json("/x", timeout=1.5)
     assert adapter.sent[0].timeout == DEFAULT_TIMEOUT
@@ -177,46 +178,6 @@ def test_a_401_after_a_fresh_token_is_an_authentication_error():
     with pytest.raises(exc.IBMQAuthenticationError) as info:
         session.get_json("/x")
     assert "Check the token" in str(info.value)
-
-
-@pytest.mark.parametrize(
-    ("status", "code", "cls"),
-    [
-        (400, "bad_request", exc.IBMQBadRequestError),
-        (401, "unauthorized", exc.IBMQAuthenticationError),
-        (403, "forbidden", exc.IBMQAuthenticationError),
-        (404, None, exc.IBMQNotFoundError),
-        (404, "unknown_backend", exc.IBMQBackendNotFound),
-        (404, "job_not_found", exc.IBMQJobNotFound),
-        (409, None, exc.IBMQBadRequestError),
-        (413, "payload_too_large", exc.IBMQBadRequestError),
-        (422, None, exc.IBMQBadRequestError),
-        (400, "too_many_shots", exc.IBMQBackendValueError),
-        (400, "circuit_too_wide", exc.IBMQBackendValueError),
-        (400, "unsupported_gate", exc.IBMQBackendValueError),
-        (429, "job_limit_reached", exc.IBMQBackendJobLimitError),
-        (429, None, exc.IBMQRateLimitError),
-        (500, None, exc.IBMQServerError),
-        (418, None, exc.IBMQApiError),
-    ],
-)
-def test_error_mapping(status, code, cls):
-    body = (
-        {"error": {"message": "what went wrong", "code": code}} if code else {"error": {"message": "wrong"}}
-    )
-    resp = response(status, body, {"X-Request-Id": "req-7"})
-    error = error_from_response(resp, context="GET /x")
-    assert type(error) is cls
-    assert error.status == status and error.code == code and error.request_id == "req-7"
-    assert "GET /x" in str(error)
-
-
-def test_error_mapping_reads_other_body_shapes():
-    assert "bad key" in str(
-        error_from_response(response(400, {"errorMessage": "bad key", "errorCode": "BXN"}))
-    )
-    assert "first" in str(error_from_response(response(400, {"errors": [{"message": "first", "code": "c"}]})))
-    assert "gateway down" in str(error_from_response(response(502, "gateway down")))
 
 
 def test_secrets_never_reach_messages_or_logs(caplog):

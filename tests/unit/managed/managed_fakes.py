@@ -13,6 +13,8 @@ import threading
 from types import SimpleNamespace
 from typing import Any
 
+from qiskit import QuantumCircuit
+
 from ibmq_widgets.client.job import JobStatus
 from ibmq_widgets.exceptions import IBMQBackendJobLimitError, IBMQJobFailureError
 
@@ -44,6 +46,9 @@ class FakeJob:
         self.reason: str | None = None
         self.created = dt.datetime.now(dt.timezone.utc)
         self.result_calls = 0
+        self.program = "sampler"
+        self.observables: list = []
+        self.session: Any = None
 
     def job_id(self) -> str:
         return self._id
@@ -80,13 +85,22 @@ class FakeJob:
         self.reason = "cancelled by the user"
         return True
 
-    def result(self, timeout: float | None = None, wait: float = 5) -> FakeResult:
+    def result(self, timeout: float | None = None, wait: float = 5) -> Any:
         self.result_calls += 1
         self._service.requests += 1
         if self.state is not JobStatus.DONE:
             raise IBMQJobFailureError(f"job {self._id} is {self.state.name}: {self.reason}")
         first = int(next(t for t in self._tags if t.startswith("jobset-range:")).split(":")[1].split("-")[0])
-        return FakeResult([circuit.name for circuit in self._circuits], first)
+        names = [circuit.name for circuit in self._circuits]
+        if self.program == "estimator":
+            return estimator_result(self._id, names, first, self.observables)
+        return FakeResult(names, first)
+
+    def program_id(self) -> str:
+        return self.program
+
+    def session_id(self) -> str | None:
+        return self.session.session_id if self.session is not None else None
 
 
 class FakeService:
@@ -193,6 +207,7 @@ class FakeBackend:
         self._provider = FakeProvider(service)
         self._max = max_experiments
         self.run_calls: list[dict[str, Any]] = []
+        self.batches: list[FakeBatch] = []
 
     def name(self) -> str:
         return "fake_backend"
@@ -217,4 +232,73 @@ class FakeBackend:
         self.run_calls.append(
             {"n": len(circuits), "job_name": job_name, "tags": list(job_tags or []), **config}
         )
-        return self._service.submit(list(circuits), job_name, list(job_tags or []))
+        job = self._service.submit(list(circuits), job_name, list(job_tags or []))
+        job.session = config.get("session")
+        return job
+
+    def estimate(
+        self,
+        circuits: list,
+        observables: list,
+        parameter_values: list | None = None,
+        job_name: str | None = None,
+        job_tags: list[str] | None = None,
+        **config: Any,
+    ) -> FakeJob:
+        self.run_calls.append(
+            {
+                "n": len(circuits),
+                "observables": list(observables),
+                "parameter_values": parameter_values,
+                **config,
+            }
+        )
+        job = self._service.submit(list(circuits), job_name, list(job_tags or []))
+        job.program, job.observables, job.session = "estimator", list(observables), config.get("session")
+        return job
+
+    def open_batch(self) -> FakeBatch:
+        self.batches.append(FakeBatch(f"batch-{len(self.batches)}", self._service))
+        return self.batches[-1]
+
+
+class FakeBatch:
+    """A batch that records when it was closed: after how many jobs had been submitted."""
+
+    def __init__(self, session_id: str, service: FakeService) -> None:
+        self.session_id = session_id
+        self._service = service
+        self.closed_after: int | None = None
+
+    def close(self) -> None:
+        assert self.closed_after is None, "a batch is closed once"
+        self.closed_after = len(self._service.jobs)
+
+
+def estimator_result(job_id: str, names: list[str], first: int, observables: list) -> Any:
+    """An EstimatorResult whose experiment ``i`` has the value ``first + i`` for each of its observables."""
+    import numpy as np
+    from qiskit.primitives import PrimitiveResult, PubResult
+    from qiskit.primitives.containers import DataBin
+
+    from ibmq_widgets.client.estimator_result import EstimatorResult
+
+    pubs = []
+    for index, (name, observable) in enumerate(zip(names, observables, strict=True)):
+        shape = (len(observable),) if isinstance(observable, list) else ()
+        values = np.full(shape, float(first + index))
+        data = DataBin(evs=values, stds=np.full(shape, 0.01), shape=shape)
+        pubs.append(PubResult(data, metadata={"circuit_metadata": {"ibmq_widgets.name": name}}))
+    return EstimatorResult.from_primitive_result(
+        PrimitiveResult(pubs), job_id=job_id, backend_name="fake_backend"
+    )
+
+
+def circuits(n: int) -> list[QuantumCircuit]:
+    """``n`` one-qubit circuits named c0, c1, ... that measure their qubit."""
+    out = []
+    for i in range(n):
+        circuit = QuantumCircuit(1, 1, name=f"c{i}")
+        circuit.measure(0, 0)
+        out.append(circuit)
+    return out

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from managed_fakes import FakeService
-from qiskit import QuantumCircuit
+from managed_fakes import FakeService, circuits
 
 from ibmq_widgets.client.job import JobStatus
 from ibmq_widgets.client.managed import IBMQJobManager, SubmitState
@@ -14,15 +13,6 @@ from ibmq_widgets.exceptions import (
     IBMQJobManagerValueError,
     IBMQManagedResultDataNotAvailable,
 )
-
-
-def circuits(n: int) -> list[QuantumCircuit]:
-    out = []
-    for i in range(n):
-        circuit = QuantumCircuit(1, 1, name=f"c{i}")
-        circuit.measure(0, 0)
-        out.append(circuit)
-    return out
 
 
 def test_twenty_experiments_by_two_make_ten_tagged_jobs():
@@ -203,22 +193,6 @@ def test_cancel_stops_jobs_waiting_for_a_slot_from_being_submitted():
     assert "cancelled before it was submitted" in job_set.error_messages()
 
 
-def test_job_sets_filter_by_name_and_bad_arguments_submit_nothing():
-    service = FakeService()
-    manager = IBMQJobManager()
-    manager.run(circuits(2), service.backend, name="x", progress=False)
-    manager.run(circuits(2), service.backend, name="y", progress=False)
-    assert [js.name() for js in manager.job_sets(name="y")] == ["y"]
-    assert len(manager.job_sets()) == 2
-    with pytest.raises(IBMQJobManagerValueError):
-        manager.run(circuits(2), service.backend, max_experiments_per_job=0)
-    with pytest.raises(IBMQJobManagerValueError):
-        manager.run(circuits(2), service.backend, job_tags="one")
-    with pytest.raises(IBMQJobManagerValueError):
-        manager.run(circuits(2), "ibmq_qasm_simulator")
-    assert len(manager.job_sets()) == 2
-
-
 def test_a_timeout_keeps_what_arrived_and_a_later_call_goes_on():
     from ibmq_widgets.exceptions import IBMQJobManagerTimeoutError
 
@@ -242,12 +216,3 @@ def test_rich_display_of_sets_and_results_is_html_naming_the_set():
     assert "shown" in html and job_set.job_set_id() in html and "<" in html
     assert "4 experiments" in results._repr_html_() or "c3" in results._repr_html_()
     assert job_set.job_set_id() in repr(results) and "4 experiments in 2 jobs" in repr(results)
-
-
-def test_when_every_job_is_refused_for_one_reason_run_warns_and_the_set_says_why():
-    service = FakeService(reject_indices={0, 1, 2})
-    manager = IBMQJobManager()
-    with pytest.warns(UserWarning, match="no job of set 'x' could be submitted"):
-        job_set = manager.run(circuits(1), service.backend, name="x", progress=False)
-    assert job_set.jobs() == [None] and service.jobs == {}
-    assert "gate 'foo'" in job_set.error_messages()

@@ -12,6 +12,7 @@ from ibmq_widgets.client.job import JobStatus
 from ibmq_widgets.client.managed import IBMQJobManager, SubmitState
 from ibmq_widgets.client.managed import tags as tagging
 from ibmq_widgets.client.managed.job_set import ManagedJobSet
+from ibmq_widgets.client.managed.retrieve import rebuild_job_set
 from ibmq_widgets.exceptions import IBMQJobManagerUnknownJobSet, IBMQManagedResultDataNotAvailable
 
 
@@ -38,9 +39,8 @@ def test_a_set_with_a_gap_a_cancelled_job_and_a_repeat_comes_back_whole():
     newer = add_job(service, set_id, 3, 6, 7)
     older.created -= dt.timedelta(minutes=5)
     service.submit([], None, ["jobset:another", "jobset-index:0", "jobset-range:0-0"])  # another set's job
-    job_set = ManagedJobSet._from_listed(
-        set_id, service.list_jobs([f"jobset:{set_id}"], None), service.provider
-    )
+    job_set = rebuild_job_set(set_id, service.list_jobs([f"jobset:{set_id}"], None), service.provider)
+    assert isinstance(job_set, ManagedJobSet)
     mjobs = job_set.managed_jobs()
     assert [(m.first, m.last) for m in mjobs] == [(0, 1), (2, 3), (4, 5), (6, 7)]
     assert job_set.jobs()[2] is None and mjobs[2].submit_state is SubmitState.MISSING
@@ -52,30 +52,6 @@ def test_a_set_with_a_gap_a_cancelled_job_and_a_repeat_comes_back_whole():
         results.get_counts(2)
     with pytest.raises(IBMQManagedResultDataNotAvailable, match="never submitted"):
         results.get_counts(5)
-
-
-def test_retrieve_job_set_uses_one_list_request_and_caches_unless_refreshed():
-    service = FakeService(per_tick=10)
-    manager = IBMQJobManager()
-    circuits = []
-    for i in range(6):
-        circuit = QuantumCircuit(1, 1, name=f"c{i}")
-        circuit.measure(0, 0)
-        circuits.append(circuit)
-    original = manager.run(circuits, service.backend, name="again", max_experiments_per_job=2, progress=False)
-    original.results(progress=False)
-    assert manager.retrieve_job_set(original.job_set_id(), service.provider) is original
-    other = IBMQJobManager()
-    before = service.list_calls
-    found = other.retrieve_job_set(original.job_set_id(), service.provider)
-    assert service.list_calls - before == 1
-    assert [job.job_id() for job in found.jobs()] == [job.job_id() for job in original.jobs()]
-    assert [(m.first, m.last) for m in found.managed_jobs()] == [
-        (m.first, m.last) for m in original.managed_jobs()
-    ]
-    assert found.results(progress=False).get_counts(4) == original.results(progress=False).get_counts(4)
-    refreshed = other.retrieve_job_set(original.job_set_id(), service.provider, refresh=True)
-    assert refreshed is not found and other.job_sets() == [refreshed]
 
 
 def test_an_unknown_set_id_says_so():

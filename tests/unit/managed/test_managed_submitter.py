@@ -133,3 +133,25 @@ def test_a_job_that_cannot_be_encoded_fails_alone_and_frees_its_slot():
     assert jobs[1].submit_state is SubmitState.FAILED and "needs 30 qubits" in jobs[1].submit_error
     assert jobs[1].job is None
     assert [payload.index for payload in recorder.sent] == [0, 2]
+
+
+def test_on_done_runs_once_every_job_is_submitted_before_wait_returns_and_cannot_break_it(caplog):
+    recorder = _Recorder()
+    seen: list[int] = []
+    submitter = Submitter(
+        _Backend(remaining=10),
+        _jobs(3),
+        recorder.encode,
+        recorder.send,
+        on_done=lambda: seen.append(len(recorder.sent)),
+    )
+    submitter.start()
+    assert submitter.wait(10) and seen == [3]
+
+    def failing() -> None:
+        raise IBMQConnectionError("closing the batch: no answer")
+
+    other = Submitter(_Backend(remaining=10), _jobs(2), recorder.encode, recorder.send, on_done=failing)
+    other.start()
+    assert other.wait(10) and other.done()
+    assert "after submitting" in caplog.text

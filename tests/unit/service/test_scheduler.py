@@ -1,7 +1,7 @@
 """The scheduler with real worker processes: FIFO, positions, cancel, time limits, crashes, recovery.
 
-The workers here run a small stand-in for the simulation (``fake_runner`` below, imported by the spawned
-worker processes by module name) so that each test controls how long a job takes or whether it crashes; the
+The workers here run a small stand-in for the simulation (``service_unit_helpers.fake_runner``, imported by
+the spawned worker processes by module name) so that each test controls how long a job takes or whether it crashes; the
 real simulation is tested in test_worker.py.
 """
 
@@ -9,55 +9,21 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from datetime import datetime, timezone
 
 import psutil
 import pytest
+from service_unit_helpers import INSTANCE, RUNNER, make_job, wait_for
 
 from ibmq_widgets.service.catalog import Catalog
 from ibmq_widgets.service.scheduler import REASON_CODES, Scheduler
 from ibmq_widgets.service.store import JobRecord, JobStore
-
-INSTANCE = "ibm-q/open/main"
-
-
-def fake_runner(job: dict) -> str:
-    """Runs in the worker process: what the job's params say, then a result naming the job and the worker."""
-    params = json.loads(job["params_text"])
-    if params.get("crash"):
-        os._exit(3)
-    time.sleep(params.get("sleep", 0.0))
-    return json.dumps({"job": job["id"], "pid": os.getpid()})
-
-
-RUNNER = f"{fake_runner.__module__}:fake_runner"
-
-
-def make_job(job_id: str, backend: str = "ibmq_manila", instance: str = INSTANCE, **params) -> JobRecord:
-    return JobRecord(
-        id=job_id,
-        instance=instance,
-        backend=backend,
-        program="sampler",
-        params_text=json.dumps(params),
-        num_pubs=1,
-        created=datetime.now(timezone.utc),
-    )
 
 
 def submit(store: JobStore, scheduler: Scheduler, job: JobRecord) -> JobRecord:
     store.create_job(job)
     scheduler.enqueue(job)
     return job
-
-
-def wait_for(predicate, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the scheduler")
-        time.sleep(0.02)
 
 
 def status(store: JobStore, job_id: str) -> str:
@@ -178,6 +144,41 @@ def test_job_max_seconds_overrides_the_default_limit(store, make_scheduler):
     submit(store, scheduler, job)
     wait_for(lambda: status(store, "short-limit") == "Failed")
     assert "0.3 s" in store.get_job("short-limit").reason
+
+
+@pytest.mark.parametrize("own_limit", [60.0, float("nan"), float("inf"), -1.0, 0.0])
+def test_the_service_limit_caps_every_job(store, make_scheduler, own_limit):
+    # A job asking for 60 s (or a NaN/infinite/negative limit that got past the API) may not outrun the
+    # service's own limit; before, 60 s ran past a 15 s limit and NaN never expired.
+    scheduler = make_scheduler(workers=1, time_limit=0.5)
+    wait_ready(scheduler)
+    job = make_job("capped", sleep=60)
+    job.max_seconds = own_limit
+    submit(store, scheduler, job)
+    wait_for(lambda: status(store, "capped") == "Failed", timeout=30)
+    capped = store.get_job("capped")
+    assert "time limit of 0.5 s" in capped.reason and capped.reason_code == REASON_CODES["time_limit"]
+
+
+def test_time_limit_is_the_smaller_of_the_jobs_and_the_services():
+    job = make_job("j")
+    for own, expected in [(None, 15.0), (5.0, 5.0), (60.0, 15.0), (float("nan"), 15.0), (float("inf"), 15.0)]:
+        job.max_seconds = own
+        assert job.time_limit(15.0) == expected
+    for bad in (float("nan"), float("inf"), 0.0, -3.0):
+        with pytest.raises(ValueError, match="default_time_limit"):
+            Scheduler(None, None, workers=1, default_time_limit=bad)  # type: ignore[arg-type]
+
+
+def test_sequential_jobs_take_turns_on_the_workers(store, make_scheduler):
+    scheduler = make_scheduler(workers=2)
+    wait_ready(scheduler)
+    pids = []
+    for i in range(4):
+        submit(store, scheduler, make_job(f"seq{i}"))
+        wait_for(lambda i=i: status(store, f"seq{i}") == "Completed")
+        pids.append(json.loads(store.get_result(f"seq{i}"))["pid"])
+    assert pids[0] != pids[1] and pids[0] == pids[2] and pids[1] == pids[3]
 
 
 def test_crashing_worker_fails_only_its_job(store, make_scheduler):

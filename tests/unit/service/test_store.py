@@ -27,13 +27,6 @@ def make_job(job_id: str, **fields) -> JobRecord:
     return JobRecord(id=job_id, **values)
 
 
-@pytest.fixture
-def store(tmp_path):
-    store = JobStore(tmp_path / "jobs.sqlite3")
-    yield store
-    store.close()
-
-
 def test_round_trip_keeps_every_field(store):
     job = make_job(
         "j1", tags=["name:ghz", "jobset:abc"], session_id="s1", private=True, max_seconds=30.5,
@@ -224,3 +217,36 @@ def test_usage_seconds_sums_the_run_time_of_finished_jobs_of_one_instance(tmp_pa
     assert abs(store.usage_seconds("one") - 3.5) < 1e-3
     assert abs(store.usage_seconds("two") - 4.0) < 1e-3
     assert store.usage_seconds("nobody") == 0.0
+
+
+def test_a_database_locked_elsewhere_costs_a_bounded_wait_and_changes_nothing(tmp_path):
+    from service_unit_helpers import database_locked
+
+    from ibmq_widgets.service.store import StoreBusyError
+
+    store = JobStore(tmp_path / "jobs.sqlite3", busy_timeout=0.2)
+    store.create_job(make_job("before"))
+    with database_locked(store.path):
+        with pytest.raises(StoreBusyError, match="locked by another process") as busy:
+            store.create_job(make_job("during"))
+        assert busy.value.retry_after >= 1 and busy.value.path == store.path
+        with pytest.raises(StoreBusyError):
+            store.set_status("before", "Running")
+        with pytest.raises(StoreBusyError):
+            store.set_result("before", "r")
+        assert store.get_job("before").status == "Queued"  # reads go on (WAL)
+    assert store.get_job("during") is None
+    store.create_job(make_job("during"))  # the same connection works again once the lock is gone
+    assert store.set_result("during", "r") and store.get_result("during") == "r"
+    store.close()
+
+
+def test_states_are_job_states_with_their_wire_strings(store):
+    from ibmq_widgets.service.store import JobState
+
+    store.create_job(make_job("j1"))
+    got = store.get_job("j1")
+    assert got.status is JobState.QUEUED and got.status == "Queued" and f"{got.status}" == "Queued"
+    store.set_status("j1", JobState.FAILED, reason="r")
+    assert store.get_job("j1").status is JobState.FAILED
+    assert store.list_jobs("ibm-q/open/main", limit=5, offset=0, statuses=["Failed"])[1] == 1

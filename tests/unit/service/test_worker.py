@@ -15,6 +15,7 @@ from qiskit.quantum_info import SparsePauliOp
 from ibmq_widgets import wire
 from ibmq_widgets.service.catalog import Catalog
 from ibmq_widgets.service.worker import DEFAULT_SHOTS, UnrunnableJobError, execute_job, job_seed, serve
+from ibmq_widgets.service.worker_messages import JobDone, JobFailed, Ready, RunJob, Stop
 
 
 @pytest.fixture(scope="module")
@@ -189,15 +190,20 @@ def test_serve_answers_over_a_pipe():
     parent, child = multiprocessing.Pipe()
     thread = threading.Thread(target=serve, args=(child,), daemon=True)
     thread.start()
-    assert parent.recv() == ("ready",)
-    ok = {"id": "ok", "backend": "ibmq_qasm_simulator", "program": "sampler"}
-    parent.send(("run", dict(ok, params_text=wire.dumps(wire.sampler_params([(ghz(2), None, 5)])))))
-    kind, job_id, text = parent.recv()
-    assert (kind, job_id) == ("done", "ok") and wire.loads(text)[0].data.meas.num_shots == 5
-    parent.send(("run", dict(ok, id="broken", params_text="[")))
-    kind, job_id, reason = parent.recv()
-    assert (kind, job_id) == ("failed", "broken") and "could not be decoded" in reason
-    parent.send(("stop",))
+    assert parent.recv() == Ready()
+    ok = RunJob("ok", "ibmq_qasm_simulator", "sampler", wire.dumps(wire.sampler_params([(ghz(2), None, 5)])))
+    parent.send(ok)
+    done = parent.recv()
+    assert isinstance(done, JobDone) and done.job_id == "ok"
+    assert wire.loads(done.result_text)[0].data.meas.num_shots == 5
+    parent.send(RunJob("broken", "ibmq_qasm_simulator", "sampler", "["))
+    failed = parent.recv()
+    assert (
+        isinstance(failed, JobFailed)
+        and failed.job_id == "broken"
+        and "could not be decoded" in failed.reason
+    )
+    parent.send(Stop())
     thread.join(timeout=10)
     assert not thread.is_alive()
 

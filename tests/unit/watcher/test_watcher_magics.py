@@ -96,6 +96,7 @@ def test_unload_stops_the_watcher(shell) -> None:
         ("--provider nowhere", "--provider nowhere: no variable of that name in this notebook"),
         ("--provider prov --instance a/b/c", "pass either --provider or --instance, not both"),
         ("--instance a/b", "--instance must be hub/group/project, got 'a/b'"),
+        ("--provider a/b", "--provider must be hub/group/project, got 'a/b'"),
         ("--provider number", "JobWatcher needs a provider"),
     ],
 )

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from ibmq_widgets.exceptions import IBMQConnectionError, IBMQRateLimitError, IBMQServerError
-from ibmq_widgets.widgets.poller import Poller, PollerState
+from ibmq_widgets.widgets.feeds.poller import Poller, PollerState
 
 
 class FakeClock:
@@ -258,3 +258,25 @@ def test_poll_now_on_a_stopped_poller_polls_on_the_calling_thread() -> None:
     threads: list[str] = []
     poller = Poller(lambda: threads.append(threading.current_thread().name) or [], lambda r: None)
     assert poller.poll_now() and threads == [threading.current_thread().name]
+
+
+def test_poll_sources_asks_each_source_once_and_fails_only_when_all_fail() -> None:
+    from ibmq_widgets.exceptions import IBMQConnectionError
+    from ibmq_widgets.widgets.feeds.poller import poll_sources
+
+    calls: list[str] = []
+
+    def source(name: str, fails: bool = False):
+        def fetch():
+            calls.append(name)
+            if fails:
+                raise IBMQConnectionError(f"{name} is down")
+            return [name]
+
+        return fetch
+
+    polled = poll_sources({"a": source("a"), "b": source("b", fails=True), "c": source("c")})
+    assert calls == ["a", "b", "c"]
+    assert polled.results == {"a": ["a"], "c": ["c"]} and list(polled.errors) == ["b"]
+    with pytest.raises(IBMQConnectionError, match="x is down"):
+        poll_sources({"x": source("x", fails=True), "y": source("y", fails=True)})

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import ibmq_widgets.widgets as widgets_package
-from ibmq_widgets.widgets.background import BackgroundWorker
+from ibmq_widgets.widgets.feeds.background import BackgroundWorker
 
 WIDGETS_DIR = Path(widgets_package.__file__).parent
 
@@ -54,19 +54,31 @@ def test_an_idle_worker_ends_its_thread_and_starts_again_on_demand():
     worker.stop()
 
 
+def imports_of(path: Path) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names.append(node.module or "")
+    return names
+
+
 def test_widgets_never_import_requests_or_the_service():
-    for path in WIDGETS_DIR.glob("*.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            for name in names:
-                assert not name.startswith(("requests", "ibmq_widgets.service")), (
-                    f"{path.name} imports {name}"
-                )
+    paths = sorted(WIDGETS_DIR.rglob("*.py"))
+    assert any(path.parent.name == "feeds" for path in paths)  # the subpackages are read too
+    for path in paths:
+        for name in imports_of(path):
+            assert not name.startswith(("requests", "ibmq_widgets.service")), f"{path.name} imports {name}"
+
+
+def test_the_feeds_draw_nothing():
+    # Data and threads on one side, views on the other: nothing under feeds/ imports a view or a drawing library.
+    for path in sorted((WIDGETS_DIR / "feeds").rglob("*.py")):
+        for name in imports_of(path):
+            assert not name.startswith(("ipywidgets", "matplotlib", "jinja2", "tqdm")), f"{path.name}: {name}"
+            if name.startswith("ibmq_widgets.widgets"):
+                assert name.startswith("ibmq_widgets.widgets.feeds"), f"{path.name} imports the view {name}"
 
 
 def test_lazy_names_resolve():

@@ -10,18 +10,11 @@ import time
 
 import pytest
 from qiskit import QuantumCircuit
+from widget_doubles import bell
 
 from ibmq_widgets import JobSetTable
 from ibmq_widgets.managed import IBMQJobManager
 from ibmq_widgets.widgets.display import job_set_html, managed_results_html
-
-
-def bell(name: str) -> QuantumCircuit:
-    circuit = QuantumCircuit(2, name=name)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure_all()
-    return circuit
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +110,7 @@ def test_no_job_set_and_results_given_directly(job_set):
 
 def test_job_set_and_managed_results_html(job_set, failed_set):
     html = job_set_html(job_set)
-    assert "Job set &#x27;table&#x27;" in html and html.count("<tr") == 4 and "DONE" in html
+    assert "Job set &#39;table&#39;" in html and html.count("<tr") == 4 and "DONE" in html
     failed = job_set_html(failed_set)
     assert "not submitted" in failed and "submission failed" in failed
     results_html = managed_results_html(job_set.results(progress=False))
@@ -139,3 +132,28 @@ def test_a_running_set_refreshes_itself_until_done(research_provider):
         assert all(table.dataframe["top_outcomes"] != "")
     finally:
         table.close()
+
+
+def test_an_estimator_sets_rows_show_expectation_values_and_errors():
+    import numpy as np
+    import pandas as pd
+
+    from ibmq_widgets.widgets.job_set_table import estimate_text, experiments_frame
+
+    results = pd.DataFrame(
+        {
+            "index": [0, 1],
+            "name": [None, "xx"],
+            "job_index": [0, 0],
+            "job_id": ["j0", "j0"],
+            "status": ["DONE", "DONE"],
+            "counts": [None, None],
+            "expectation_value": [0.9876, np.array([1.0, -0.5])],
+            "standard_error": [0.0101, np.array([0.01, 0.02])],
+        }
+    )
+    frame = experiments_frame(results)
+    assert list(frame["top_outcomes"]) == ["<O> = 0.988 ± 0.010", "<O> = 1.000 ± 0.010, -0.500 ± 0.020"]
+    assert frame["expectation_value"][0] == 0.9876
+    assert estimate_text(None, None) == ""
+    assert estimate_text(0.5, None) == "<O> = 0.500"

@@ -7,8 +7,9 @@ import math
 import pytest
 from qiskit_ibm_runtime.fake_provider import FakeArmonkV2, FakeFez, FakeKawasaki, FakeRochesterV2
 
-from ibmq_widgets.widgets.device_map import undirected_edges
-from ibmq_widgets.widgets.properties import (
+from ibmq_widgets.widgets.device_layout import undirected_edges
+from ibmq_widgets.widgets.feeds import properties as calibration
+from ibmq_widgets.widgets.feeds.properties import (
     backend_medians,
     pair_errors,
     qubit_dataframe,
@@ -59,3 +60,22 @@ def test_medians_and_no_properties():
     assert 50 < medians.t1 < 400 and 0 < medians.two_qubit_error < 0.05
     empty = backend_medians(None)
     assert math.isnan(empty.t1) and empty.two_qubit_gate is None
+
+
+def test_gate_lengths_bad_qubits_and_layer_fidelity():
+    properties = FakeFez().properties()
+    lengths = calibration.pair_lengths(properties)
+    assert set(lengths) == set(pair_errors(properties)) and all(20 < v < 1000 for v in lengths.values())
+    assert calibration.bad_qubits(properties) == set()  # every qubit of the snapshot is operational
+    length, fidelity = calibration.layer_fidelity(properties)
+    assert length == 100 and 0 < fidelity < 1
+    assert calibration.eplg(properties) == pytest.approx(1 - fidelity ** (1 / 99))
+    old = FakeRochesterV2().properties()
+    assert math.isnan(calibration.eplg(old)) and calibration.layer_fidelity(old) is None
+
+
+def test_a_qubit_reported_not_operational_is_found():
+    properties = FakeFez().properties()
+    flag = type(properties.qubits[0][0])(properties.qubits[0][0].date, "operational", "", 0)
+    properties.qubits[3].append(flag)
+    assert calibration.bad_qubits(properties) == {3}

@@ -1,15 +1,14 @@
-"""QubitPropertyPlot on backends of the local service: bars per qubit, the map, the dropdown, bad input."""
+"""QubitPropertyPlot on backends of the local service: bars and map as SVG, the dropdowns, bad input."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from matplotlib.collections import LineCollection
 from traitlets import TraitError
-from widget_doubles import bar_heights
+from widget_doubles import bar_values, svg_all, svg_tree
 
 from ibmq_widgets import QubitPropertyPlot
-from ibmq_widgets.widgets.device_map import undirected_edges
+from ibmq_widgets.widgets.device_layout import undirected_edges
 
 
 @pytest.fixture(scope="module")
@@ -25,37 +24,41 @@ def plot(fez):
     plot.close()
 
 
-def test_one_bar_per_qubit_with_the_qubits_values(plot, fez):
-    bars_axes, map_axes = plot.figure.axes[0], plot.figure.axes[1]
-    n_qubits = fez.configuration().n_qubits
-    assert len(bar_heights(plot.figure)) == n_qubits == 156
-    heights = np.array(bar_heights(plot.figure))
-    np.testing.assert_allclose(heights, plot.dataframe["t1"].to_numpy())
-    np.testing.assert_allclose(heights[7], fez.properties().t1(7) * 1e6)
-    assert bars_axes.get_ylabel() == "T1 (µs)"
-    lines = next(c for c in map_axes.collections if isinstance(c, LineCollection))
-    assert len(lines.get_segments()) == len(undirected_edges(fez.configuration().coupling_map))
-    assert plot._image.value[:8] == b"\x89PNG\r\n\x1a\n"
-    assert plot.status.startswith("ibm_fez: 156 qubits")
+def test_one_bar_per_qubit_and_the_map_both_svg(plot, fez):
+    values = bar_values(plot.bars_svg)
+    assert len(values) == fez.configuration().n_qubits == 156
+    np.testing.assert_allclose(values, plot.dataframe["t1"].to_numpy())
+    np.testing.assert_allclose(values[7], fez.properties().t1(7) * 1e6)
+    assert svg_tree(plot.bars_svg).get("data-property") == "t1"
+    assert len(svg_all(plot.map_svg, "g", "qubit")) == 156
+    assert len(svg_all(plot.map_svg, "line", "coupler")) == len(
+        undirected_edges(fez.configuration().coupling_map)
+    )
+    assert plot.status.startswith("ibm_fez: 156 qubits, T1 (µs)") and "7 broken couplers" in plot.status
 
 
-def test_dropdown_switches_the_property(plot):
-    before = bytes(plot._image.value)
+def test_dropdowns_switch_the_property_and_the_coupler_metric(plot):
+    before = plot.map_svg
     plot._dropdown.set_state({"index": 1})  # as the browser sends it
     assert plot.property == "t2"
     assert plot.wait(60)
-    assert plot.figure.axes[0].get_ylabel() == "T2 (µs)"
-    assert bytes(plot._image.value) != before
+    assert svg_tree(plot.map_svg).get("data-qubit-metric") == "t2" and plot.map_svg != before
     plot.property = "readout_error"
     assert plot._dropdown.get_state()["index"] == 3
     assert plot.wait(60)
-    assert plot.figure.axes[0].get_yscale() == "log"  # error rates span decades
+    assert "10⁻²" in plot.bars_svg  # error rates on a log axis: decade ticks
+    plot._edges.set_state({"index": 1})
+    assert plot.edge_metric == "length" and plot.wait(60)
+    assert svg_tree(plot.map_svg).get("data-edge-metric") == "length"
+    assert "Couplers: cz gate length (ns)" in plot.map_svg  # the legend names the device's own gate
+    plot.property = "t2"  # redrawing keeps the coupler metric chosen
+    assert plot.wait(60) and plot.edge_metric == "length" and 'data-edge-metric="length"' in plot.map_svg
 
 
-def test_single_qubit_gate_error_uses_the_devices_gate(plot):
+def test_single_qubit_gate_error_names_the_devices_gate(plot):
     plot.property = "gate_error"
     assert plot.wait(60)
-    assert "(sx)" in plot.figure.axes[0].get_ylabel()
+    assert "(sx)" in plot.bars_svg
 
 
 def test_a_property_the_device_lacks_is_a_message_not_a_traceback(plot):
@@ -63,15 +66,17 @@ def test_a_property_the_device_lacks_is_a_message_not_a_traceback(plot):
     assert plot.wait(60)
     assert "ibm_fez does not report Frequency" in plot._message.value
     assert "Try: T1, T2" in plot.status
-    assert len(bar_heights(plot.figure)) == 156  # the map and (empty) bars still drawn
+    assert np.isnan(bar_values(plot.bars_svg)).all() and len(bar_values(plot.bars_svg)) == 156
 
 
-def test_a_simulator_has_no_properties_message(research_provider, plot):
+def test_a_simulator_has_no_properties_and_no_backend_clears_the_plot(research_provider, plot):
     plot.backend = research_provider.get_backend("ibmq_qasm_simulator")
     assert plot.wait(60)
-    assert plot.figure is None and plot._image.value == b""
+    assert plot.map_svg == "" and plot.bars_svg == ""
     assert "ibmq_qasm_simulator is a simulator without calibration data" in plot._message.value
     assert plot.dataframe.empty
+    plot.backend = None  # e.g. a linked picker whose filters match nothing
+    assert plot.wait(60) and plot.map_svg == "" and "No backend selected" in plot.status
 
 
 def test_no_backend_and_unknown_property(fez):
@@ -84,10 +89,13 @@ def test_no_backend_and_unknown_property(fez):
         QubitPropertyPlot(fez, property="colour")
 
 
-def test_other_gate_sets(research_provider):
-    plot = QubitPropertyPlot(research_provider.get_backend("ibm_kawasaki"))
+def test_other_gate_sets_and_frequency_axes_around_the_data(research_provider):
+    plot = QubitPropertyPlot(research_provider.get_backend("ibm_kawasaki"), property="frequency")
     assert plot.wait(60)
-    assert plot.data.medians.two_qubit_gate == "ecr"
-    assert len(bar_heights(plot.figure)) == 127
-    assert any(axes.get_ylabel() == "ecr error" for axes in plot.figure.axes)
+    assert plot.data.medians.two_qubit_gate == "ecr" and len(bar_values(plot.bars_svg)) == 127
+    axis = next(g for g in svg_all(plot.bars_svg, "g", "y-axis"))
+    ticks = [float(t.text) for t in axis.iter("{http://www.w3.org/2000/svg}text") if t.text[0].isdigit()]
+    assert min(ticks) > 4  # the axis starts near the data, not at 0 GHz...
+    heights = [float(bar.get("height")) for bar in svg_all(plot.bars_svg, "rect", "bar")]
+    assert max(heights) > 5 * min(heights)  # ...so the bars show the differences between qubits
     plot.close()

@@ -6,10 +6,12 @@ that a filter change makes none. The main widget tests use the real client again
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+from qiskit import QuantumCircuit
 from qiskit_ibm_runtime import fake_provider
 
 
@@ -87,7 +89,34 @@ class FakeProvider:
         return sum(self.calls.values())
 
 
-def bar_heights(figure) -> list[float]:
-    """The top of each bar of a QubitPropertyPlot figure (one PolyCollection, a path per qubit)."""
-    bars = figure.axes[0].collections[0]
-    return [float(path.vertices[1, 1]) for path in bars.get_paths()]
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_tree(markup) -> ET.Element:
+    """The parsed ``<svg>`` element of a device map or bar chart (the markup is well-formed XML)."""
+    return ET.fromstring(str(markup))
+
+
+def svg_all(markup, tag: str, cls: str | None = None) -> list[ET.Element]:
+    """Every ``tag`` element (``g``, ``line``, ``rect``, ...) of the SVG, with the CSS class ``cls`` if given."""
+    found = svg_tree(markup).iter(f"{SVG}{tag}")
+    return [e for e in found if cls is None or cls in (e.get("class") or "").split()]
+
+
+def title_of(element: ET.Element) -> str:
+    """The hover text (``<title>``) of an SVG element."""
+    return element.find(f"{SVG}title").text or ""
+
+
+def bar_values(markup) -> list[float]:
+    """Each bar's value (``data-value``; NaN for a qubit without data) of a bar chart, in qubit order."""
+    return [float(bar.get("data-value")) for bar in svg_all(markup, "rect", "bar")]
+
+
+def bell(name: str) -> QuantumCircuit:
+    """A Bell-state circuit named ``name`` (any text: the tests give names that look like markup)."""
+    circuit = QuantumCircuit(2, name=name)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    circuit.measure_all()
+    return circuit

@@ -1,0 +1,38 @@
+"""What the watcher's live tests share: a circuit that keeps a job busy, and a real kernel to drive."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from qiskit import QuantumCircuit
+
+HERE = Path(__file__).resolve().parent  # a kernel puts it on its sys.path to import slow_circuit too
+
+
+def slow_circuit(width: int = 10, layers: int = 20) -> QuantumCircuit:
+    """Seconds of simulation per thousand shots: mid-circuit measurements make Aer simulate every shot on its own
+    (100,000 shots are minutes of work)."""
+    circuit = QuantumCircuit(width, width)
+    for layer in range(layers):
+        for qubit in range(width):
+            circuit.rx(0.1 * (qubit + layer + 1), qubit)
+        for qubit in range(width - 1):
+            circuit.cx(qubit, qubit + 1)
+        circuit.measure(0, 0)
+    circuit.measure(range(width), range(width))
+    return circuit
+
+
+@contextmanager
+def running_kernel() -> Iterator:
+    """A real ipykernel of this environment and a blocking client talking to it, as a frontend would."""
+    import jupyter_client
+
+    manager, client = jupyter_client.manager.start_new_kernel(kernel_name="python3", startup_timeout=120)
+    try:
+        yield client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
