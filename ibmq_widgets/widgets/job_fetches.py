@@ -3,7 +3,8 @@ result does not hold up the rows):
 
 - a finished job's end time, usage and shots, when its listing lacks them: once per job, for listed rows only
   (the end time from the job's metrics, the shots from its result);
-- the selected job's result (or failure reason) for the details panel, once the job is final.
+- the selected job's result (or failure reason) for the details panel, once the job is final;
+- closing the selected job's session or batch, when its "close session" button is pressed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ibmq_widgets.client.sessions import Batch, Session
+from ibmq_widgets.exceptions import IBMQSessionValueError
 from ibmq_widgets.widgets.feeds.background import BackgroundWorker
 from ibmq_widgets.widgets.feeds.poller import describe_error
 from ibmq_widgets.widgets.job_details import JobDetails, result_shots
@@ -81,6 +84,18 @@ class JobFetches:
         with self._lock:
             self._follow([data])
 
+    def close_session(self, job_id: str) -> None:
+        """Close the session or batch that job ``job_id`` ran in (asked for by the details panel)."""
+        with self._lock:
+            entry = self._jobs.get(job_id)
+            data = self._jobs.row_data(entry) if entry is not None else None
+        if data is None or not data.session_id:
+            self._details.show_session(
+                job_id, "this job is no longer listed; its session was not closed", False
+            )
+            return
+        self._worker.submit(functools.partial(self._close_session, data))
+
     def deselect(self) -> None:
         """The details panel was closed."""
         with self._lock:
@@ -116,6 +131,23 @@ class JobFetches:
             data = self._jobs.row_data(entry) if entry is not None else data
         self._details.show_result(data, result)
         self._render()
+
+    def _close_session(self, data: JobRowData) -> None:
+        """Close a job's session or batch on the service (a batch asked for as a session says which it is)."""
+        try:
+            provider = data.job.provider()
+            try:
+                session = Session.from_id(data.session_id, provider)
+            except IBMQSessionValueError:
+                session = Batch.from_id(data.session_id, provider)
+            session.close()
+        except Exception as exc:
+            text = f"session {data.session_id} could not be closed: {describe_error(exc)}"
+            self._details.show_session(data.job_id, text, False)
+            return
+        kind = "batch" if isinstance(session, Batch) else "session"
+        text = f"{kind} {data.session_id} closed: it accepts no more jobs; its queued and running jobs still finish"
+        self._details.show_session(data.job_id, text, True)
 
     def _fetch_extras(self, data: JobRowData) -> None:
         """Learn a finished job's end time, usage and shots; what cannot be learnt stays "—", not asked again."""

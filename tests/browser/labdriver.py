@@ -43,10 +43,14 @@ CHROMIUM_ARGS = [
 ]
 SERVER_START_SECONDS = 120
 # User settings that keep JupyterLab's dialogs away: start the notebook's own kernel without asking which,
-# and no confirmation dialogs on restart.
+# and no confirmation dialogs on restart. Widget messages go to the main shell, as `./dev lab` sets it: over
+# kernel subshells (JupyterLab's default with ipykernel 7) a widget's handler runs beside the cell on another
+# thread, and JupyterLab's subshell comms still lose messages now and then (jupyterlab#19719), which left a
+# cell showing [*] for good once in several runs here.
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"autoStartDefaultKernel": True},
     "@jupyterlab/apputils-extension/sessionDialogs.jupyterlab-settings": {"skipKernelRestartDialog": True},
+    "@jupyterlab/apputils-extension/kernels-settings.jupyterlab-settings": {"commsOverSubshells": "disabled"},
 }
 # The "Jupyter news?" toast would cover the page in screenshots.
 PAGE_CONFIG = {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}

@@ -197,3 +197,40 @@ def test_cancel_button_cancels_the_job_on_the_service(roomy_service) -> None:
     finally:
         watcher.close()
         first.cancel()
+
+
+@pytest.mark.parametrize("mode", ["session", "batch"])
+def test_close_session_button_closes_the_jobs_session_on_the_service(roomy_service, mode: str) -> None:
+    provider = connect(roomy_service)
+    backend = provider.get_backend(SIMULATOR)
+    opened = backend.open_session() if mode == "session" else backend.open_batch()
+    job = opened.run(tiny_circuit(), shots=10)
+    job.result(timeout=120)
+    watcher = JobWatcher(provider, interval=0.5, start=False)
+    try:
+        assert watcher.refresh()
+        assert watcher.show_details(job.job_id())
+        button = watcher._details._close_session
+        assert button.layout.display != "none" and not button.disabled  # a job run in a session offers it
+        button.click()
+        assert button.disabled  # pressed once, one request
+        assert watcher.wait(60)
+        assert button.description == "session closed", watcher._details._message.value
+        assert f"{mode} {opened.session_id} closed" in watcher._details._message.value
+        assert opened.details()["accepting_jobs"] is False  # the service says so, not only the panel
+    finally:
+        watcher.close()
+        opened.cancel()
+
+
+def test_a_job_outside_a_session_offers_no_close_session(roomy_service) -> None:
+    provider = connect(roomy_service)
+    job = provider.get_backend(SIMULATOR).run(tiny_circuit(), shots=10)
+    job.result(timeout=120)
+    watcher = JobWatcher(provider, interval=0.5, start=False)
+    try:
+        assert watcher.refresh()
+        assert watcher.show_details(job.job_id())
+        assert watcher._details._close_session.layout.display == "none"
+    finally:
+        watcher.close()
