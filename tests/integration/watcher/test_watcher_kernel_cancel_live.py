@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from watcher_live_helpers import HERE, running_kernel
+from watcher_live_helpers import HERE, running_kernel, wait_printed
 
 SETUP = """
 import json, sys, time
@@ -36,6 +36,7 @@ print(json.dumps({{"toggle": row.cancel_button.model_id, "status": row.cells["st
 """
 WAIT = """
 started = time.monotonic()
+print("WAITING_FOR_RESULT", flush=True)
 try:
     job.result()
     print("NOT RAISED")
@@ -74,7 +75,7 @@ def test_cancel_pressed_while_result_waits_cancels_the_job_and_result_raises(ker
     _messages, printed = collect(kernel, setup, 180)
     ids = json.loads(printed.strip().splitlines()[-1])
     waiting = kernel.execute(WAIT)
-    time.sleep(1.0)  # the cell is now inside job.result()
+    wait_printed(kernel, waiting, "WAITING_FOR_RESULT")  # the cell runs: the press waits for its result()
     pressed = time.monotonic()
     state = {"method": "update", "state": {"value": True}, "buffer_paths": []}
     kernel.shell_channel.send(kernel.session.msg("comm_msg", {"comm_id": ids["toggle"], "data": state}))

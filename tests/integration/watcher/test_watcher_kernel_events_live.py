@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from watcher_live_helpers import running_kernel
+from watcher_live_helpers import running_kernel, wait_printed
 
 SETUP = """
 import threading, time
@@ -70,17 +70,20 @@ def test_a_click_reaches_its_widget_while_a_cell_waits_and_the_next_cell_runs_af
     model_id = printed.strip()
     waiting = kernel.execute(
         "started = time.monotonic()\n"
+        "print('PAUSING', flush=True)\n"
         "answered = presentation.pause(60, clicked)\n"
         "order.append('waiting cell')\n"
         "print('ANSWERED', answered, time.monotonic() - started < 30)\n"
     )
     queued = kernel.execute("order.append('next cell')")
-    time.sleep(0.5)  # the first cell is inside its pause (the kernel answers nothing until it is)
+    wait_printed(
+        kernel, waiting, "PAUSING"
+    )  # the first cell runs: the click waits in the socket for its pause
     click(kernel, model_id)
     reply, printed = wait_reply(kernel, waiting, 30)  # 60 s if the click waited for the cell
     assert reply["content"]["status"] == "ok", reply["content"]
     # the cell's own print stayed in the cell (its parent header), after the click's handling elsewhere
-    assert printed.strip() == "ANSWERED True True"
+    assert printed.strip().splitlines()[-1] == "ANSWERED True True"
     reply, _ = wait_reply(kernel, queued, 30)
     assert reply["content"]["status"] == "ok"
     reply, printed = run(kernel, "print(order, toggle.value)")

@@ -36,3 +36,24 @@ def running_kernel() -> Iterator:
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def wait_printed(client, msg_id: str, text: str, timeout: float = 120) -> None:
+    """Wait until the cell of request ``msg_id`` prints ``text``: it has started and runs past that print.
+
+    Messages sent to the kernel from then on wait in its socket for the cell (or for a pause inside it), never
+    in the kernel's own event loop, which does not run while a cell does.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        assert left > 0, f"the cell never printed {text!r}"
+        message = client.get_iopub_msg(timeout=left)
+        if message["parent_header"].get("msg_id") != msg_id:
+            continue
+        if message["msg_type"] == "stream" and text in message["content"]["text"]:
+            return
+        if message["msg_type"] == "error":
+            raise AssertionError("\n".join(message["content"]["traceback"]))
