@@ -58,7 +58,11 @@ QUEUE_INFO = _Slot("queue_info")
 
 
 class JobText:
-    """One job's JSON as text, without its closing brace, with slots for its volatile parts.
+    """One job's JSON as text with slots for its volatile parts.
+
+    ``parts`` holds texts and slots (``USAGE``, ``QUEUE_INFO``) in order, without the closing brace (params may
+    follow). ``lead`` and ``tail`` are the same for a final job (``lead`` alone) or a queued one (``lead``, the
+    queue info, ``tail``) closed and followed by ", ", as a listing without params appends them; None otherwise.
 
     Parameters
     ----------
@@ -67,7 +71,7 @@ class JobText:
         later row must equal for the text to be reused.
     """
 
-    __slots__ = ("parts", "row", "started")
+    __slots__ = ("id", "lead", "parts", "row", "started", "tail")
 
     def __init__(self, row: tuple) -> None:
         job = record_from_row(row)
@@ -93,6 +97,14 @@ class JobText:
                 parts.append(piece)
         self.parts: tuple[Any, ...] = tuple(parts)
         self.row = row
+        self.id: str = job.id
+        # Nearly every listed job is final or queued: appended as one or three texts, nothing to look at.
+        self.lead: str | None = None
+        self.tail: str | None = None
+        if len(parts) == 1:
+            self.lead = parts[0] + "}, "
+        elif len(parts) == 3 and parts[1] is QUEUE_INFO:
+            self.lead, self.tail = parts[0], parts[2] + "}, "
 
 
 def _value_text(value: Any) -> str:
@@ -230,18 +242,51 @@ def listing_text(
         rows = [(*row[:_PARAMS], "", *row[_PARAMS + 1 :]) for row in rows]  # the kept row has no params
     infos = scheduler.queue_infos([row[_ID] for row in rows if row[_STATUS] in PENDING_STATES])
     now = utc_now() if now is None else now
+    texts = cache.texts(rows)
     out = ['{"jobs": [']
-    append = out.append
-    for index, text in enumerate(cache.texts(rows)):
-        if index:
-            append(", ")
-        for part in text.parts:
-            if part.__class__ is str:
-                append(part)
-            elif part is QUEUE_INFO:
-                append(queue_info_text(infos.get(text.row[_ID])))
-            else:
-                append(usage_text(text.started, now))  # type: ignore[arg-type]
-        append(f', "params": {dumps(json.loads(params[index]))}}}' if include_params else "}")
-    append(f'], "count": {int(count)}, "limit": {len(rows)}, "offset": {int(filters["offset"])}}}')
+    if include_params:
+        _append_with_params(out, texts, params, infos, now)
+    else:
+        _append(out, texts, infos, now)
+    out.append(f'], "count": {int(count)}, "limit": {len(rows)}, "offset": {int(filters["offset"])}}}')
     return "".join(out).encode()
+
+
+def _append(out: list[str], texts: list[JobText], infos: Mapping[str, Any], now: datetime) -> None:
+    """Append the jobs' JSON texts, separated by commas, to ``out`` (the hot path: a watcher's poll)."""
+    append = out.append
+    for text in texts:
+        lead = text.lead
+        if lead is None:  # a running job: usage and queue info
+            _append_parts(append, text, infos, now)
+            append("}, ")
+        elif text.tail is None:  # a final job
+            append(lead)
+        else:  # a queued job
+            append(lead)
+            append(queue_info_text(infos.get(text.id)))
+            append(text.tail)
+    if texts:
+        out[-1] = out[-1][:-2]  # the last job's separator
+
+
+def _append_with_params(
+    out: list[str], texts: list[JobText], params: list[str], infos: Mapping[str, Any], now: datetime
+) -> None:
+    """Append the jobs' JSON texts with their params (decoded and encoded again, as job_json does)."""
+    for index, text in enumerate(texts):
+        if index:
+            out.append(", ")
+        _append_parts(out.append, text, infos, now)
+        out.append(f', "params": {dumps(json.loads(params[index]))}}}')
+
+
+def _append_parts(append: Any, text: JobText, infos: Mapping[str, Any], now: datetime) -> None:
+    """Append ``text.parts`` with its slots filled in (no closing brace)."""
+    for part in text.parts:
+        if part.__class__ is str:
+            append(part)
+        elif part is QUEUE_INFO:
+            append(queue_info_text(infos.get(text.id)))
+        else:
+            append(usage_text(text.started, now))  # type: ignore[arg-type]
