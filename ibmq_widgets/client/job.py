@@ -33,7 +33,36 @@ if TYPE_CHECKING:
     from ibmq_widgets.client.provider import AccountProvider
     from ibmq_widgets.client.result import Result
 
-__all__ = ["JOB_FINAL_STATES", "IBMQJob", "JobStatus", "QueueInfo", "status_from_wire", "status_to_wire"]
+__all__ = [
+    "JOB_FINAL_STATES",
+    "IBMQJob",
+    "JobStatus",
+    "QueueInfo",
+    "status_from_wire",
+    "status_to_wire",
+    "usage_seconds",
+]
+
+# Where a usage object holds the billed seconds, newest wire format first: API version 2026-03-15 replaced
+# seconds and quantum_seconds by qpu_charge_time_seconds; older services (and older versions) send those.
+_USAGE_KEYS = ("qpu_charge_time_seconds", "quantum_seconds", "seconds")
+
+
+def usage_seconds(usage: Any) -> float | None:
+    """The billed seconds in a job's (or its metrics') ``usage`` object, of any API version; None if none.
+
+    Parameters
+    ----------
+    usage : Any
+        The ``usage`` value of a job JSON or of GET /jobs/{id}/metrics, as received.
+    """
+    if not isinstance(usage, dict):
+        return None
+    for key in _USAGE_KEYS:
+        seconds = usage.get(key)
+        if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+            return float(seconds)
+    return None
 
 
 class IBMQJob:
@@ -241,16 +270,14 @@ class IBMQJob:
     def usage(self, refresh: bool = False) -> float | None:
         """Quantum seconds the job used (what the platform bills), or None while nobody says.
 
-        Read from the job as last fetched; ``refresh=True`` (or a job fetched before it ran) asks the job's
-        metrics once.
+        Read from the job as last fetched; ``refresh=True`` (or a job whose JSON has no usage) asks the job's
+        metrics once. While the job is pending this is its usage so far.
         """
-        usage = self._data.get("usage")
-        if refresh or not isinstance(usage, dict) or usage.get("quantum_seconds") is None:
-            usage = self._provider.session.get_json(f"{self._path}/metrics").get("usage")
-        if not isinstance(usage, dict):
-            return None
-        seconds = usage.get("quantum_seconds", usage.get("seconds"))
-        return float(seconds) if isinstance(seconds, (int, float)) else None
+        seconds = usage_seconds(self._data.get("usage"))
+        if refresh or seconds is None:
+            body = self._provider.session.get_json(f"{self._path}/metrics")
+            seconds = usage_seconds(body.get("usage") if isinstance(body, dict) else None)
+        return seconds
 
     def properties(self) -> BackendProperties | None:
         """The backend's calibration when the job was created."""

@@ -115,13 +115,18 @@ class JobQueue:
 
     def position(self, job_id: str) -> int:
         """A queued job's place on its backend, from 1 (next)."""
-        backend = self._jobs[job_id].backend
+        return self.positions(self._jobs[job_id].backend)[job_id]
+
+    def positions(self, backend: str) -> Mapping[str, int]:
+        """The place of every job queued on ``backend``, from 1 (the same dict until that queue changes: read
+        only)."""
         positions = self._positions.get(backend)
         if positions is None:
+            queue = self._queues.get(backend, ())
             positions = self._positions[backend] = {
-                queued: place for place, queued in enumerate(self._queues[backend], start=1)
+                queued: place for place, queued in enumerate(queue, start=1)
             }
-        return positions[job_id]
+        return positions
 
     def count(self, backend: str, instance: str | None = None) -> int:
         """How many jobs wait on ``backend`` (of ``instance`` only, if given)."""
@@ -181,6 +186,51 @@ class QueueEstimates:
         if job is None:
             return no_queue_info()
         return self.for_queued(now, job.backend, queue.position(job_id), running.values(), queue.lengths())
+
+    def infos(
+        self,
+        now: datetime,
+        job_ids: Iterable[str],
+        running: Mapping[str, tuple[str, float]],
+        queue: JobQueue,
+    ) -> dict[str, dict[str, Any]]:
+        """``info`` of many jobs at once, equal to it job by job, in one pass (a listing asks for a thousand).
+
+        What ``for_queued`` works out again for every job, the running jobs' remaining time, the averages and a
+        run's length per backend, is worked out once here; only a job's own sum and start are left per job.
+        The sums are the same floats: the same terms, added in the same order.
+        """
+        lengths = [(name, length, self.average(name)) for name, length in queue.lengths().items()]
+        left = sum(max(0.0, self.average(name) - elapsed) for name, elapsed in running.values())
+        backends: dict[str, tuple[Mapping[str, int], timedelta]] = {}  # positions and a run, per backend
+        workers, get_job = self.workers, queue.get
+        infos: dict[str, dict[str, Any]] = {}
+        for job_id in job_ids:
+            if job_id in running:
+                infos[job_id] = self.for_running(now, *running[job_id])
+                continue
+            job = get_job(job_id)
+            if job is None:
+                infos[job_id] = no_queue_info()
+                continue
+            backend = job.backend
+            known = backends.get(backend)
+            if known is None:
+                known = backends[backend] = (
+                    queue.positions(backend),
+                    timedelta(seconds=self.average(backend)),
+                )
+            position = known[0][job_id]
+            ahead, before = left, position - 1
+            for name, length, average in lengths:
+                ahead += (before if name == backend else min(length, before)) * average
+            start = now + timedelta(0, ahead / workers)  # seconds; positional is half the cost of seconds=
+            infos[job_id] = {
+                "position": position,
+                "estimated_start_time": start,
+                "estimated_completion_time": start + known[1],
+            }
+        return infos
 
     def for_running(self, now: datetime, backend: str, elapsed: float) -> dict[str, Any]:
         """The queue info of a job on ``backend`` running for ``elapsed`` seconds at ``now`` (aware UTC): no

@@ -232,13 +232,11 @@ class Scheduler:
 
     def queue_infos(self, job_ids: Iterable[str]) -> dict[str, dict]:
         """``queue_info`` of many jobs at once, as a listing of jobs asks for it: one lock, one clock reading,
-        and a cost per job that does not grow with the queue."""
+        and one pass (``QueueEstimates.infos``) whose cost per job does not grow with the queue."""
         now_wall, now = utc_now(), time.monotonic()
         with self._lock:
             running = {job.id: (job.backend, now - worker.started) for job, worker in self._running.values()}
-            return {
-                job_id: self._estimates.info(now_wall, job_id, running, self._queue) for job_id in job_ids
-            }
+            return self._estimates.infos(now_wall, job_ids, running, self._queue)
 
     # -- workers -----------------------------------------------------------------------------------------
     def _wake(self) -> None:

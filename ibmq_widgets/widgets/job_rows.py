@@ -18,6 +18,7 @@ from typing import Any
 import ipywidgets as widgets
 from ipywidgets.widgets.widget_string import LabelStyle
 
+from ibmq_widgets.client.job import usage_seconds
 from ibmq_widgets.widgets.job_values import (
     format_created,
     format_duration,
@@ -128,12 +129,8 @@ def listed_end(job: Any) -> dt.datetime | None:
 
 
 def listed_usage(job: Any) -> float | None:
-    """Quantum seconds a job used, from its listing, if the listing says."""
-    usage = listed_field(job, "usage")
-    if not isinstance(usage, dict):
-        return None
-    seconds = usage.get("quantum_seconds", usage.get("seconds"))
-    return float(seconds) if isinstance(seconds, int | float) and not isinstance(seconds, bool) else None
+    """Quantum seconds a job used, from its listing, if the listing says (any API version's usage)."""
+    return usage_seconds(listed_field(job, "usage"))
 
 
 @dataclasses.dataclass(frozen=True)

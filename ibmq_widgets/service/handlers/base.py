@@ -5,6 +5,8 @@ route's body cap (413), all decided from the headers before any of the body is k
 capped per route (:attr:`ApiHandler.max_body`). Work that waits on the job store or the scheduler, or whose cost
 grows with a body, runs on :func:`~ibmq_widgets.service.handlers.guards.blocking_pool` (:meth:`ApiHandler.blocking`)
 so that the IOLoop keeps answering. Responses are written as strict JSON by :func:`dumps` (never NaN/Infinity).
+Handlers whose answers depend on the API version (``reads_api_version``) read the ``IBM-API-Version`` header once
+the caller is authenticated, in :meth:`ApiHandler.instance` (:func:`parse_api_version`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import tornado.web
@@ -25,11 +27,12 @@ from ibmq_widgets.service.config import InstanceConfig
 from ibmq_widgets.service.errors import ApiError, as_api_error
 from ibmq_widgets.service.handlers.guards import HostAllowlist, blocking_pool, check_header_size
 from ibmq_widgets.service.handlers.inputs import parse_json, parse_query_datetime
+from ibmq_widgets.wire import API_VERSION
 
 if TYPE_CHECKING:
     from ibmq_widgets.service.app import ServiceState
 
-__all__ = ["ApiHandler", "NotFoundHandler", "dumps"]
+__all__ = ["ApiHandler", "NotFoundHandler", "dumps", "parse_api_version"]
 
 log = logging.getLogger("ibmq_widgets.service")
 T = TypeVar("T")
@@ -37,6 +40,34 @@ T = TypeVar("T")
 # Status codes tornado raises itself (unknown method, malformed request), mapped to our error codes.
 _TORNADO_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 _INTEGER = re.compile(r"[+-]?[0-9]{1,20}")
+_API_VERSION = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_api_version(raw: str | None) -> str:
+    """A request's ``IBM-API-Version``: the date it names (``YYYY-MM-DD``), or the latest version if it is absent.
+
+    Any real date is taken: what it changes is decided by the views (an earlier one than the service knows gets
+    the oldest format, a later one the newest).
+
+    Raises
+    ------
+    ApiError
+        400 ``invalid_parameter`` if ``raw`` is not a date written ``YYYY-MM-DD``.
+    """
+    if raw is None:
+        return API_VERSION
+    if _API_VERSION.fullmatch(raw):
+        try:
+            date.fromisoformat(raw)  # 2026-02-30 matches the pattern but is no date
+            return raw
+        except ValueError:
+            pass
+    raise ApiError(
+        400,
+        "invalid_parameter",
+        f"Header IBM-API-Version must be a date written YYYY-MM-DD, such as {API_VERSION} (the latest, used when "
+        f"the header is absent); got {raw[:40]!r}.",
+    )
 
 
 def dumps(obj: Any) -> str:
@@ -50,6 +81,8 @@ class ApiHandler(tornado.web.RequestHandler):
 
     #: The largest body this route keeps (bigger ones get 413); routes taking bodies raise it.
     max_body = 16 * 1024
+    #: Whether this route's answers depend on the IBM-API-Version header (then a malformed one is a 400).
+    reads_api_version = False
     state: ServiceState
 
     def initialize(self, state: ServiceState) -> None:
@@ -59,6 +92,8 @@ class ApiHandler(tornado.web.RequestHandler):
         self._received = 0
         # True until prepare() passed: an error answered before then leaves the body unread on the wire.
         self._before_body = True
+        #: The request's IBM-API-Version (``YYYY-MM-DD``), read by instance() on routes that read it.
+        self.api_version = API_VERSION
 
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json; charset=utf-8")
@@ -208,8 +243,15 @@ class ApiHandler(tornado.web.RequestHandler):
             )
 
     def instance(self) -> InstanceConfig:
-        """The instance of the Service-CRN header, if the token's key may use it (403 otherwise)."""
-        return self.state.auth.instance(self.key_id(), self.request.headers.get("Service-CRN"))
+        """The instance of the Service-CRN header, if the token's key may use it (403 otherwise).
+
+        Routes that read the API version (``reads_api_version``) read it here too, into ``api_version`` (400 if
+        it is malformed): after authentication, so that a call without a valid token is a 401 whatever it sends.
+        """
+        instance = self.state.auth.instance(self.key_id(), self.request.headers.get("Service-CRN"))
+        if self.reads_api_version:
+            self.api_version = parse_api_version(self.request.headers.get("IBM-API-Version"))
+        return instance
 
     # --- query arguments ------------------------------------------------------------------------------------
     def int_argument(self, name: str, default: int, *, minimum: int = 0, maximum: int) -> int:

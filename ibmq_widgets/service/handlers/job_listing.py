@@ -6,13 +6,16 @@ a final job's never changes again, a queued job's changes only in ``queue_info``
 volatile parts, and kept in a bounded LRU cache (``JobJsonCache``); a listing joins the kept texts with freshly
 computed ``queue_info`` and ``usage``.
 
-Why it can never be stale: an entry is found by the job id and used only if the job's whole row, as read for
-this listing, equals the row it was made from (every column but ``params_text``, which is never kept). The
-text is a function of that row alone, so whatever changed a job (state, reason, tags, a deleted and re-created
-id, a write from another process), a changed row misses and is encoded again. Nothing needs invalidating.
+Why it can never be stale: an entry is found by the usage format and the job id and used only if the job's whole
+row, as read for this listing, equals the row it was made from (every column but ``params_text``, which is never
+kept). The text is a function of that row and the format alone, so whatever changed a job (state, reason, tags, a
+deleted and re-created id, a write from another process), a changed row misses and is encoded again. Nothing
+needs invalidating.
 
 The wire format is ``job_views.job_json`` encoded by ``base.dumps``, byte for byte: the kept texts are made by
-those two functions, and the volatile parts are written exactly as ``json.dumps`` writes them.
+those two functions, and the volatile parts are written exactly as ``json.dumps`` writes them. The ``usage`` in a
+text follows the request's IBM-API-Version, so texts are kept per usage format (``job_views.USAGE_FORMATS``):
+a listing only ever uses texts of its own format.
 """
 
 from __future__ import annotations
@@ -25,7 +28,12 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ibmq_widgets.service.handlers.base import dumps
-from ibmq_widgets.service.handlers.job_views import job_json
+from ibmq_widgets.service.handlers.job_views import (
+    LATEST_API_VERSION,
+    job_json,
+    usage_format,
+    usage_json,
+)
 from ibmq_widgets.service.records import COLUMNS, PENDING_STATES, record_from_row, utc_now
 from ibmq_widgets.wire import format_datetime
 
@@ -69,17 +77,21 @@ class JobText:
     row : tuple
         The job's row (``COLUMNS`` order) with ``params_text`` empty: what the text is made from, and what a
         later row must equal for the text to be reused.
+    version : str
+        The IBM-API-Version the text is for (every version of one usage format gives the same text).
     """
 
-    __slots__ = ("id", "lead", "parts", "row", "started", "tail")
+    __slots__ = ("id", "lead", "parts", "pending", "row", "started", "tail", "usage")
 
-    def __init__(self, row: tuple) -> None:
+    def __init__(self, row: tuple, version: str = LATEST_API_VERSION) -> None:
         job = record_from_row(row)
-        body = job_json(job, None, include_params=False)
+        #: The usage format and pending state, for the usage of a running job (``usage_text``).
+        self.usage, self.pending = usage_format(version), job.pending
+        body = job_json(job, None, include_params=False, version=version)
         # job_json's key order ends usage, queue_info, ibmq_widgets: the head is everything before them.
         usage, queue_info, widgets = body.pop("usage"), body.pop("queue_info"), body.pop("ibmq_widgets")
         stamps = job.timestamps
-        # Exactly when job_views.run_seconds reads the clock: running and not finished.
+        # Exactly when job_views.run_time reads the clock: running and not finished.
         self.started: datetime | None = None if "finished" in stamps else stamps.get("running")
         pieces: list[Any] = [
             dumps(body)[:-1],
@@ -120,8 +132,29 @@ def _value_text(value: Any) -> str:
     return dumps(value)
 
 
-def queue_info_text(raw: Mapping[str, Any] | None) -> str:
-    """The ``queue_info`` JSON of a pending job whose scheduler queue info is ``raw`` (None: not queued)."""
+def _utc_text(value: datetime, minutes: dict[tuple[int, ...], str]) -> str:
+    """``value.isoformat()`` of an aware UTC datetime without its offset; ``minutes`` keeps each minute's
+    ``YYYY-MM-DDTHH:MM:`` between calls (a listing's estimates fall in a few minutes: half the cost of isoformat).
+    """
+    minute = (value.year, value.month, value.day, value.hour, value.minute)
+    prefix = minutes.get(minute)
+    if prefix is None:
+        prefix = minutes[minute] = value.isoformat()[:17]
+    micro = value.microsecond  # isoformat leaves out a zero fraction
+    return f"{prefix}{value.second:02d}.{micro:06d}" if micro else f"{prefix}{value.second:02d}"
+
+
+def queue_info_text(raw: Mapping[str, Any] | None, minutes: dict[tuple[int, ...], str] | None = None) -> str:
+    """The ``queue_info`` JSON of a pending job whose scheduler queue info is ``raw`` (None: not queued).
+
+    Parameters
+    ----------
+    raw : mapping, optional
+        The scheduler's queue info of the job.
+    minutes : dict, optional
+        Where the texts of the minutes seen so far are kept, for a listing's many calls (see ``_utc_text``);
+        one for this call alone by default.
+    """
     if not raw:
         return _EMPTY_QUEUE_TEXT
     position = raw.get("position")
@@ -134,9 +167,10 @@ def queue_info_text(raw: Mapping[str, Any] | None) -> str:
         and start.tzinfo is timezone.utc
         and end.tzinfo is timezone.utc
     ):
+        minutes = {} if minutes is None else minutes
         return (
-            f'{{"position": {position}, "estimated_start_time": "{start.isoformat()[:-6]}Z", '
-            f'"estimated_completion_time": "{end.isoformat()[:-6]}Z"}}'
+            f'{{"position": {position}, "estimated_start_time": "{_utc_text(start, minutes)}Z", '
+            f'"estimated_completion_time": "{_utc_text(end, minutes)}Z"}}'
         )
     return (
         f'{{"position": {_value_text(position)}, "estimated_start_time": {_value_text(start)}, '
@@ -144,45 +178,59 @@ def queue_info_text(raw: Mapping[str, Any] | None) -> str:
     )
 
 
-def usage_text(started: datetime, now: datetime) -> str:
-    """The ``usage`` JSON of a job running since ``started``, at ``now`` (as ``job_views.run_seconds``)."""
-    seconds = round(max(0.0, (now - started).total_seconds()), 3)
-    return f'{{"seconds": {seconds!r}, "quantum_seconds": {seconds!r}}}'
+def usage_text(started: datetime, now: datetime, *, pending: bool = True, usage: str | None = None) -> str:
+    """The ``usage`` JSON of a job running since ``started``, at ``now`` (as ``job_views.job_json`` writes it).
+
+    Parameters
+    ----------
+    started, now : datetime
+        When the job started running, and the time its usage is counted to.
+    pending : bool
+        Whether the job is still queued or running.
+    usage : str, optional
+        The usage format (``job_views.USAGE_FORMATS``); the latest by default.
+    """
+    usage = usage_format(LATEST_API_VERSION) if usage is None else usage
+    # Not inlined as queue_info_text is: a listing has a few running jobs at most.
+    return dumps(usage_json(now - started, pending, usage))
 
 
 class JobJsonCache:
-    """A bounded LRU cache of ``JobText`` by job id, safe to share between threads.
+    """A bounded LRU cache of ``JobText`` by usage format and job id, safe to share between threads.
 
     Parameters
     ----------
     max_entries : int
-        How many jobs' texts are kept; the least recently listed go first. One entry is about 2 KB.
+        How many jobs' texts are kept per usage format; the least recently listed go first. One entry is about
+        2 KB. Clients of one API version use one format, so usually only one format's entries exist.
     """
 
     def __init__(self, max_entries: int = 4096) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[str, JobText] = OrderedDict()
+        # One LRU per format rather than (format, id) keys: no tuple to build per job on the hot path.
+        self._entries: dict[str, OrderedDict[str, JobText]] = {}
         self._lock = threading.Lock()
         #: How many jobs were listed from a kept text, and how many had to be encoded.
         self.hits = 0
         self.misses = 0
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return sum(len(entries) for entries in self._entries.values())
 
-    def texts(self, rows: Sequence[tuple]) -> list[JobText]:
-        """The ``JobText`` of each row (params empty), kept ones where the row is unchanged."""
+    def texts(self, rows: Sequence[tuple], version: str = LATEST_API_VERSION) -> list[JobText]:
+        """The ``JobText`` of each row (params empty) for IBM-API-Version ``version``, kept ones where the row
+        is unchanged."""
         with self._lock:
-            found = [self._entries.get(row[_ID]) for row in rows]
+            entries = self._entries.setdefault(usage_format(version), OrderedDict())
+            found = [entries.get(row[_ID]) for row in rows]
         texts: list[JobText] = []
         made: list[JobText] = []
         for row, text in zip(rows, found, strict=True):
             if text is None or text.row != row:
-                text = JobText(row)  # outside the lock: encoding is the slow part
+                text = JobText(row, version)  # outside the lock: encoding is the slow part
                 made.append(text)
             texts.append(text)
         with self._lock:
-            entries = self._entries
             for text in texts:
                 key = text.row[_ID]
                 if entries.get(key) is text:
@@ -201,7 +249,8 @@ class JobJsonCache:
             self._entries.clear()
 
 
-#: The cache of every service in this process. A text depends on its row alone, so services may share it.
+#: The cache of every service in this process. A text depends on its row and usage format alone, so services
+#: may share it.
 DEFAULT_CACHE = JobJsonCache()
 
 
@@ -214,6 +263,7 @@ def listing_text(
     include_params: bool,
     cache: JobJsonCache | None = None,
     now: datetime | None = None,
+    version: str = LATEST_API_VERSION,
 ) -> bytes:
     """The body of GET /jobs: one page of the instance's jobs, with the count of all matches.
 
@@ -233,6 +283,8 @@ def listing_text(
         Where job texts are kept; ``DEFAULT_CACHE`` by default.
     now : datetime, optional
         The time running jobs' usage is counted to (aware UTC); the current time by default.
+    version : str
+        The request's IBM-API-Version (a date ``YYYY-MM-DD``): it decides the shape of each job's ``usage``.
     """
     cache = DEFAULT_CACHE if cache is None else cache
     rows, count = store.list_jobs(instance, **filters, params=include_params, rows=True)
@@ -242,7 +294,7 @@ def listing_text(
         rows = [(*row[:_PARAMS], "", *row[_PARAMS + 1 :]) for row in rows]  # the kept row has no params
     infos = scheduler.queue_infos([row[_ID] for row in rows if row[_STATUS] in PENDING_STATES])
     now = utc_now() if now is None else now
-    texts = cache.texts(rows)
+    texts = cache.texts(rows, version)
     out = ['{"jobs": [']
     if include_params:
         _append_with_params(out, texts, params, infos, now)
@@ -255,6 +307,7 @@ def listing_text(
 def _append(out: list[str], texts: list[JobText], infos: Mapping[str, Any], now: datetime) -> None:
     """Append the jobs' JSON texts, separated by commas, to ``out`` (the hot path: a watcher's poll)."""
     append = out.append
+    minutes: dict[tuple[int, ...], str] = {}  # for this listing alone: never grows with the service's uptime
     for text in texts:
         lead = text.lead
         if lead is None:  # a running job: usage and queue info
@@ -264,7 +317,7 @@ def _append(out: list[str], texts: list[JobText], infos: Mapping[str, Any], now:
             append(lead)
         else:  # a queued job
             append(lead)
-            append(queue_info_text(infos.get(text.id)))
+            append(queue_info_text(infos.get(text.id), minutes))
             append(text.tail)
     if texts:
         out[-1] = out[-1][:-2]  # the last job's separator
@@ -289,4 +342,4 @@ def _append_parts(append: Any, text: JobText, infos: Mapping[str, Any], now: dat
         elif part is QUEUE_INFO:
             append(queue_info_text(infos.get(text.id)))
         else:
-            append(usage_text(text.started, now))  # type: ignore[arg-type]
+            append(usage_text(text.started, now, pending=text.pending, usage=text.usage))  # type: ignore[arg-type]

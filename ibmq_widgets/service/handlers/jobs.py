@@ -3,6 +3,9 @@
 Everything that touches the job store or the scheduler runs on the blocking pool (``self.blocking``), and so
 does everything whose cost grows with a job's size (decoding and checking a submission, encoding a job with its
 params): the IOLoop only parses headers and query arguments and writes the finished bytes.
+
+Every job route reads the ``IBM-API-Version`` header (a malformed one is a 400): the job JSON and the metrics
+follow it (``job_views``); the other job routes answer the same whatever it is.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ class JobHandlerBase(ApiHandler):
 
     The methods here block on the store; handlers call them through ``self.blocking``.
     """
+
+    reads_api_version = True
 
     def job(self, job_id: str, instance: InstanceConfig) -> JobRecord:
         job = self.state.store.get_job(job_id)
@@ -169,12 +174,18 @@ class JobsHandler(JobHandlerBase):
         instance = self.instance()
         filters = self._list_filters()
         include = self.bool_argument("exclude_params") is not True
-        self.write_json_text(await self.blocking(self._list_text, instance, filters, include))
+        self.write_json_text(
+            await self.blocking(self._list_text, instance, filters, include, self.api_version)
+        )
 
-    def _list_text(self, instance: InstanceConfig, filters: dict[str, Any], include: bool) -> bytes:
+    def _list_text(
+        self, instance: InstanceConfig, filters: dict[str, Any], include: bool, version: str
+    ) -> bytes:
         # Each job's JSON is kept between polls and reused while its row is unchanged (see job_listing).
         state = self.state
-        return listing_text(state.store, state.scheduler, instance.name, filters, include_params=include)
+        return listing_text(
+            state.store, state.scheduler, instance.name, filters, include_params=include, version=version
+        )
 
 
 class JobHandler(JobHandlerBase):
@@ -187,7 +198,9 @@ class JobHandler(JobHandlerBase):
 
     def _text(self, job_id: str, instance: InstanceConfig, include: bool) -> bytes:
         job = self.job(job_id, instance)
-        return dumps(job_json(job, self.queue_info(job), include_params=include)).encode()
+        return dumps(
+            job_json(job, self.queue_info(job), include_params=include, version=self.api_version)
+        ).encode()
 
     async def delete(self, job_id: str) -> None:
         await self.blocking(self._delete, job_id, self.instance())
@@ -249,7 +262,7 @@ class MetricsHandler(JobHandlerBase):
 
     def _metrics(self, job_id: str, instance: InstanceConfig) -> dict[str, Any]:
         job = self.job(job_id, instance)
-        return job_metrics(job, self.queue_info(job))
+        return job_metrics(job, self.queue_info(job), version=self.api_version)
 
 
 class LogsHandler(JobHandlerBase):

@@ -1,5 +1,6 @@
 """GET /jobs over HTTP, assembled from kept job texts: byte for byte the listing built job by job with
-``job_json``, and never stale after a cancel, a tag change, a delete or a state change."""
+``job_json``, for the IBM-API-Version sent (or none), and never stale after a cancel, a tag change, a delete or a
+state change."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from service_http import RESEARCH, Api, crn_of, ghz, slow_pubs
 from ibmq_widgets.service import store as store_module
 from ibmq_widgets.service.handlers import job_listing
 from ibmq_widgets.service.handlers.base import dumps
-from ibmq_widgets.service.handlers.job_views import job_json
+from ibmq_widgets.service.handlers.job_views import LATEST_API_VERSION, job_json
 from ibmq_widgets.service.records import PENDING_STATES, JobRecord
 
 T0 = datetime(2026, 12, 4, 9, 30, 0, 500000, tzinfo=timezone.utc)
@@ -36,9 +37,23 @@ QUERIES: list[tuple[dict[str, Any], dict[str, Any]]] = [
 ]
 
 
+# The version each test's client sends: the latest (as the clients do), none (the latest, too), an old one.
+VERSIONS = ["2026-04-15", None, "2026-02-01"]
+
+
+@pytest.fixture(params=VERSIONS, ids=lambda version: version or "no-header")
+def version(request) -> str | None:
+    return request.param
+
+
 @pytest.fixture
-def api(private_service) -> Api:
-    return Api(private_service.url, private_service.api_key, crn_of(private_service, RESEARCH))
+def api(private_service, version) -> Api:
+    api = Api(private_service.url, private_service.api_key, crn_of(private_service, RESEARCH))
+    if version is None:
+        del api.session.headers["IBM-API-Version"]
+    else:
+        api.session.headers["IBM-API-Version"] = version
+    return api
 
 
 class FrozenQueue:
@@ -51,11 +66,14 @@ class FrozenQueue:
         return {job_id: self.infos.get(job_id, {}) for job_id in job_ids}
 
 
-def reference(state: Any, instance: str, filters: dict[str, Any], include: bool) -> bytes:
+def reference(
+    state: Any, instance: str, filters: dict[str, Any], include: bool, version: str | None
+) -> bytes:
     """GET /jobs as the handler wrote it before job texts were kept."""
     jobs, count = state.store.list_jobs(instance, **filters)
     infos = state.scheduler.queue_infos([job.id for job in jobs if job.status in PENDING_STATES])
-    items = [job_json(job, infos.get(job.id), include_params=include) for job in jobs]
+    version = version or LATEST_API_VERSION
+    items = [job_json(job, infos.get(job.id), include_params=include, version=version) for job in jobs]
     return dumps({"jobs": items, "count": count, "limit": len(items), "offset": filters["offset"]}).encode()
 
 
@@ -69,10 +87,11 @@ def record(job_id: str, minutes: int, **fields: Any) -> JobRecord:
 
 
 def check_every_query(api: Api, state: Any) -> None:
+    version = api.session.headers.get("IBM-API-Version")
     for query, filters in QUERIES:
         response = api.get("/jobs", params=query)
         assert response.status_code == 200, response.text
-        expected = reference(state, RESEARCH, {**FILTERS, **filters}, "exclude_params" not in query)
+        expected = reference(state, RESEARCH, {**FILTERS, **filters}, "exclude_params" not in query, version)
         assert json.loads(response.content) == json.loads(expected), query
         assert response.content == expected, query
 
@@ -83,7 +102,9 @@ def listed(api: Api) -> dict[str, dict]:
     return {item["id"]: item for item in response.json()["jobs"]}
 
 
-def test_listing_matches_the_uncached_listing_before_and_after_changes(private_service, api, monkeypatch):
+def test_listing_matches_the_uncached_listing_before_and_after_changes(
+    private_service, api, version, monkeypatch
+):
     state = private_service.state
     queue = FrozenQueue()
     monkeypatch.setattr(state.scheduler, "queue_infos", queue)
@@ -132,9 +153,11 @@ def test_listing_matches_the_uncached_listing_before_and_after_changes(private_s
     monkeypatch.setattr(store_module, "utc_now", lambda: NOW + timedelta(seconds=1.5))
     monkeypatch.setattr(job_listing, "utc_now", lambda: NOW + timedelta(seconds=1.5))
     check_every_query(api, state)  # a running job's usage moves on with the clock
-    assert listed(api)["inj-queued-b"]["usage"]["seconds"] > jobs["inj-queued-b"]["usage"]["seconds"]
+    key = "seconds" if version == "2026-02-01" else "qpu_charge_time_seconds"
+    assert listed(api)["inj-queued-b"]["usage"][key] > jobs["inj-queued-b"]["usage"][key]
 
 
+@pytest.mark.parametrize("version", ["2026-04-15"], indirect=True)  # the state alone: one version is enough
 def test_real_jobs_are_listed_with_their_current_state(private_service, api):
     """Jobs the scheduler runs: each listing shows the state the job has now, as GET /jobs/{id} does."""
     slow = api.submit_ok("ibmq_manila", slow_pubs(api, "ibmq_manila"), tags=["listing"])

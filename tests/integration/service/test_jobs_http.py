@@ -54,7 +54,7 @@ def test_metrics_logs_and_usage(research_api, manila_ghz):
     assert {"created", "queued", "running", "completed", "finished"} <= set(stamps)
     assert stamps["created"] <= stamps["running"] <= stamps["finished"]
     assert stamps["completed"] == stamps["finished"]
-    assert metrics["usage"]["quantum_seconds"] >= 0 and metrics["num_circuits"] == 1
+    assert metrics["usage"]["qpu_charge_time_seconds"] >= 0 and metrics["num_circuits"] == 1
     logs = research_api.get(f"/jobs/{job_id}/logs")
     assert logs.headers["Content-Type"].startswith("text/plain")
     assert "running on ibmq_manila" in logs.text and "completed" in logs.text

@@ -1,5 +1,6 @@
 """GET /jobs from kept job texts (handlers/job_listing.py) is byte for byte the uncached listing, before and
-after every kind of change to the jobs: a kept text never shows a stale state."""
+after every kind of change to the jobs, for every IBM-API-Version's usage format: a kept text never shows a stale
+state, nor another version's usage."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from ibmq_widgets.service.handlers.job_listing import (
     queue_info_text,
     usage_text,
 )
-from ibmq_widgets.service.handlers.job_views import job_json
+from ibmq_widgets.service.handlers.job_views import LATEST_API_VERSION, USAGE_FORMATS, job_json, usage_format
 from ibmq_widgets.service.records import PENDING_STATES, JobRecord
 from ibmq_widgets.service.store import JobStore
 
@@ -31,6 +32,8 @@ FILTERS: dict[str, Any] = {
     "limit": 200, "offset": 0, "backend": None, "pending": None, "statuses": None, "program": None, "tags": [],
     "created_after": None, "created_before": None, "ascending": False, "tags_any": False, "session_id": None,
 }  # fmt: skip
+# API versions of every usage format, and one past the latest and one before the oldest; listed with one cache.
+VERSIONS = (LATEST_API_VERSION, "2026-03-15", "2026-04-14", "2026-02-01", "2099-12-31", "1999-01-01")
 # Filter sets a watcher, a session view and the job manager use; each is checked against the reference.
 VARIANTS: list[dict[str, Any]] = [
     {},
@@ -55,11 +58,13 @@ class FakeScheduler:
         return {job_id: self.infos.get(job_id, {}) for job_id in job_ids}
 
 
-def reference(store: JobStore, scheduler: FakeScheduler, filters: dict, include: bool) -> bytes:
+def reference(
+    store: JobStore, scheduler: FakeScheduler, filters: dict, include: bool, version: str = LATEST_API_VERSION
+) -> bytes:
     """The listing as the handler wrote it before job texts were kept: job_json for each JobRecord."""
     jobs, count = store.list_jobs(INSTANCE, **filters)
     infos = scheduler.queue_infos([job.id for job in jobs if job.status in PENDING_STATES])
-    items = [job_json(job, infos.get(job.id), include_params=include) for job in jobs]
+    items = [job_json(job, infos.get(job.id), include_params=include, version=version) for job in jobs]
     return dumps({"jobs": items, "count": count, "limit": len(items), "offset": filters["offset"]}).encode()
 
 
@@ -121,16 +126,18 @@ def jobs(store, monkeypatch) -> FakeScheduler:
 
 
 def assert_same_listings(store: JobStore, scheduler: FakeScheduler, cache: JobJsonCache) -> None:
-    """Every variant, with and without params, byte for byte the reference."""
-    for variant in VARIANTS:
-        filters = {**FILTERS, **variant}
-        for include in (False, True):
-            expected = reference(store, scheduler, filters, include)
-            got = listing_text(
-                store, scheduler, INSTANCE, filters, include_params=include, cache=cache, now=NOW
-            )
-            assert json.loads(got) == json.loads(expected), (variant, include)
-            assert got == expected, (variant, include)
+    """Every variant, with and without params, for every version, byte for byte the reference."""
+    for version in VERSIONS:
+        for variant in VARIANTS:
+            filters = {**FILTERS, **variant}
+            for include in (False, True):
+                expected = reference(store, scheduler, filters, include, version)
+                got = listing_text(
+                    store, scheduler, INSTANCE, filters, include_params=include, cache=cache, now=NOW,
+                    version=version,
+                )  # fmt: skip
+                assert json.loads(got) == json.loads(expected), (version, variant, include)
+                assert got == expected, (version, variant, include)
 
 
 def statuses(store: JobStore, scheduler: FakeScheduler, cache: JobJsonCache) -> dict[str, str]:
@@ -200,8 +207,11 @@ def test_a_requeued_job_keeps_counting_its_run_time(store, jobs, monkeypatch):
     for later in (NOW, NOW + timedelta(seconds=2.5)):
         monkeypatch.setattr(store_module, "utc_now", lambda later=later: later)
         filters = {**FILTERS, "backend": "ibm_fez"}
-        got = listing_text(store, jobs, INSTANCE, filters, include_params=False, cache=cache, now=later)
-        assert got == reference(store, jobs, filters, False)
+        for version in VERSIONS:
+            got = listing_text(
+                store, jobs, INSTANCE, filters, include_params=False, cache=cache, now=later, version=version
+            )
+            assert got == reference(store, jobs, filters, False, version)
     assert cache.hits > 0
 
 
@@ -225,7 +235,7 @@ def test_jobs_of_two_stores_with_one_id_share_a_cache_safely(tmp_path, clock):
 def test_the_cache_is_bounded_least_recently_listed_first(store, jobs):
     cache = JobJsonCache(max_entries=3)
     assert_same_listings(store, jobs, cache)
-    assert len(cache) == 3
+    assert len(cache) == 3 * len(USAGE_FORMATS)  # the bound is per usage format
     cache.clear()
     assert len(cache) == 0
     assert_same_listings(store, jobs, cache)
@@ -257,9 +267,62 @@ def test_queue_info_text_is_what_job_json_encodes(raw):
     assert queue_info_text(raw) == dumps(job_json(pending, raw, include_params=False)["queue_info"])
 
 
-@pytest.mark.parametrize("seconds", [0.0, 0.0004, 1.0, 2.5, 123.4567891, 86400.1])
-def test_usage_text_is_what_job_json_encodes(monkeypatch, seconds):
-    running = job("r", timestamps={"running": T0})
+@pytest.mark.parametrize("seconds", [0.0, 0.0004, 1.0, 2.5, 123.4567891, 86400.1, -3.0])
+@pytest.mark.parametrize("status", ["Running", "Queued", "Cancelled"])
+@pytest.mark.parametrize("version", ["2026-04-15", "2026-03-15", "2026-02-01"])
+def test_usage_text_is_what_job_json_encodes(monkeypatch, seconds, status, version):
+    """A job started and not finished (a Cancelled one only in an old store) at any time, clock set back too."""
+    running = job("r", timestamps={"running": T0}, status=status)
     now = T0 + timedelta(seconds=seconds)
     monkeypatch.setattr(store_module, "utc_now", lambda: now)
-    assert usage_text(T0, now) == dumps(job_json(running, None, include_params=False)["usage"])
+    text = usage_text(T0, now, pending=running.pending, usage=usage_format(version))
+    assert text == dumps(job_json(running, None, include_params=False, version=version)["usage"])
+
+
+def test_each_version_lists_its_own_usage_from_one_cache(store, jobs):
+    cache = JobJsonCache()
+    shapes = {
+        "2026-04-15": {"qpu_charge_time_seconds", "status"},
+        "2026-03-15": {"qpu_charge_time_seconds", "status", "circuits_execution_time_ns"},
+        "2026-02-01": {"seconds", "quantum_seconds"},
+    }
+    for _ in range(2):  # the second time from kept texts
+        for version, keys in shapes.items():
+            listed = json.loads(
+                listing_text(
+                    store,
+                    jobs,
+                    INSTANCE,
+                    FILTERS,
+                    include_params=False,
+                    cache=cache,
+                    now=NOW,
+                    version=version,
+                )
+            )["jobs"]
+            assert {frozenset(item["usage"]) for item in listed} == {frozenset(keys)}, version
+            usage = {item["id"]: item["usage"] for item in listed}
+            if "status" in keys:
+                assert usage["running-1"]["status"] == usage["queued-1"]["status"] == "pending"
+                assert usage["done-1"]["status"] == usage["failed-1"]["status"] == "final"
+    assert cache.hits == cache.misses
+
+
+def test_queue_info_texts_sharing_minutes_are_what_job_json_encodes():
+    """A listing's calls share each minute's text: every datetime still comes out as isoformat writes it."""
+    utc = timezone.utc
+    values = [T0 + timedelta(microseconds=k * 7_654_321) for k in range(3000)]  # about 6 h, minute by minute
+    values += [datetime(1, 1, 1, tzinfo=utc), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=utc)]
+    values += [
+        T0.replace(microsecond=0),
+        T0.replace(microsecond=10),
+        datetime(2026, 12, 31, 23, 59, 59, tzinfo=utc),
+    ]
+    minutes: dict = {}
+    pending = job("q")
+    for start, end in zip(values, reversed(values), strict=True):
+        raw = {"position": 1, "estimated_start_time": start, "estimated_completion_time": end}
+        assert queue_info_text(raw, minutes) == dumps(
+            job_json(pending, raw, include_params=False)["queue_info"]
+        )
+    assert 300 < len(minutes) < len(values)
