@@ -11,17 +11,21 @@
      submitted before the first is waited for, so the service's workers never wait for the client;
    - ours: ``IBMQJobManager().run(circuits, backend).results()`` with its default job size (the job limit's
      slots, capped by the backend's max_experiments), and, for reference, with ``max_experiments_per_job=50``.
-   Wall time and HTTP requests from the first submission to the last result. Requests are counted by a
+   Wall time and HTTP requests from the call to the last result. Requests are counted by a
    ``requests`` response hook on the client's session (``provider.session.http``), which all of them use, and
    split by kind (submissions, lists, per-job status, result downloads, job-limit queries).
    Targets (issue 14): ours no slower than "few big jobs at once" with no more requests, and at least 3x faster
    than the sequential loop.
+   With ``--small-sets``: sets of 20 to 400 experiments at several job sizes, the measurement behind the
+   default split's floor of 50 experiments per job.
 2. ``to_dataframe()`` of a set of 10,000 experiments against building the same DataFrame with a loop of
    ``get_counts(i)`` (and ``job(i)`` for the job id) over every experiment.
 
-Medians of several runs (the contenders take turns first); prints seconds, requests and the ratios.
+Medians of several runs (the contenders take turns first); prints seconds, requests and the ratios, and, as
+the machine's load changes from run to run, the median of the per-run ratios of ours to "few big jobs at
+once" (the two run one after the other in each run) and in how many runs ours was the quicker.
 
-Usage: python bench/bench_job_manager.py [--runs N] [--skip-frame] [--skip-per-50]
+Usage: python bench/bench_job_manager.py [--runs N] [--skip-frame] [--skip-per-50] [--small-sets]
 """
 
 from __future__ import annotations
@@ -72,12 +76,14 @@ def make_circuits(backend, count: int) -> list[QuantumCircuit]:
 
 
 def request_kind(method: str, url: str) -> str:
-    """What a request was for: submit, list, status, result, job limit or its path."""
+    """What a request was for: submit, list, status, result, metrics, job limit or its path."""
     path = urlsplit(url).path
     if re.search(r"/jobs/?$", path):
         return "submit" if method == "POST" else "list"
     if re.search(r"/jobs/[^/]+/results$", path):
         return "result"
+    if re.search(r"/jobs/[^/]+/metrics$", path):
+        return "metrics"  # time_per_step(), usage(): per job
     if re.search(r"/jobs/[^/]+$", path):
         return "status"
     if path.endswith("/job_limit"):
@@ -243,6 +249,12 @@ def bench_run_to_results(backend, counter: RequestCounter, cpu: CpuMeter, runs: 
         f"  ours vs 5 big jobs: time {ours.median_time() / best.median_time():.2f}x (target <= 1), "
         f"requests {ours.median_requests():.0f} vs {best.median_requests():.0f} (target <=)"
     )
+    paired = [mine / theirs for mine, theirs in zip(ours.times, best.times, strict=True)]
+    print(
+        f"  per run, ours / 5 big jobs: median {statistics.median(paired):.2f}x, ours quicker in "
+        f"{sum(ratio < 1 for ratio in paired)} of {runs} runs, fewer or as many requests in "
+        f"{sum(m <= t for m, t in zip(ours.requests, best.requests, strict=True))} of {runs}"
+    )
     print(
         f"  ours vs sequential: {naive.median_time() / ours.median_time():.2f}x faster (target >= 3), "
         f"requests {ours.median_requests() / naive.median_requests():.2f}x"
@@ -290,6 +302,28 @@ def bench_dataframe(backend, runs: int) -> None:
     print(f"  speed-up: {loop_t / ours_t:.1f}x")
 
 
+def bench_small_sets(backend, counter: RequestCounter, runs: int) -> None:
+    """Why the default split keeps at least split.MIN_EXPERIMENTS_PER_JOB per job: small sets, several sizes."""
+    circuits = make_circuits(backend, 400)
+    print(f"small sets: time and requests of run() to results by job size (median of {runs})")
+    for count in (20, 50, 100, 200, 400):
+        sizes = sorted({count, -(-count // BIG_JOBS), min(50, count), min(100, count)}, reverse=True)
+        times: dict[int, list[float]] = {size: [] for size in sizes}
+        requests: dict[int, list[int]] = {size: [] for size in sizes}
+        for run in range(runs):
+            for size in sizes if run % 2 == 0 else sizes[::-1]:
+                before, started = counter.count, time.perf_counter()
+                managed(backend, circuits[:count], size)
+                times[size].append(time.perf_counter() - started)
+                requests[size].append(counter.count - before)
+        cells = [
+            f"{-(-count // size)} x {size}: {statistics.median(times[size]) * 1000:.0f} ms "
+            f"{statistics.median(requests[size]):.0f} req"
+            for size in sizes
+        ]
+        print(f"  {count:3d} experiments: " + "; ".join(cells))
+
+
 def fmt(values: list[float]) -> str:
     return ", ".join(f"{value:.2f}" for value in values)
 
@@ -329,6 +363,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs of each contender (default 3)")
     parser.add_argument("--skip-frame", action="store_true", help="only the run-to-results comparison")
     parser.add_argument("--skip-per-50", action="store_true", help="leave out the job manager at 50 per job")
+    parser.add_argument("--small-sets", action="store_true", help="also time small sets at several job sizes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data_dir, service_process(data_dir) as (url, api_key, pid):
         provider = AccountManager().enable_account(
@@ -342,6 +377,8 @@ def main() -> None:
         big_jobs_at_once(backend, make_circuits(backend, 100))
         print(f"load average (1, 5, 15 min) before: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
         bench_run_to_results(backend, counter, cpu, args.runs, per_50=not args.skip_per_50)
+        if args.small_sets:
+            bench_small_sets(backend, counter, max(args.runs, 5))
         if not args.skip_frame:
             bench_dataframe(backend, args.runs)
 

@@ -267,14 +267,15 @@ class IBMQJob:
                 steps[label or self.status().name] = when
         return steps
 
-    def usage(self, refresh: bool = False) -> float | None:
+    def usage(self, refresh: bool = False, fetch: bool = True) -> float | None:
         """Quantum seconds the job used (what the platform bills), or None while nobody says.
 
-        Read from the job as last fetched; ``refresh=True`` (or a job whose JSON has no usage) asks the job's
-        metrics once. While the job is pending this is its usage so far.
+        Read from the job as last fetched or listed; ``refresh=True`` (or a job whose JSON has no usage) asks
+        the job's metrics once, unless ``fetch=False``, which never makes a request. While the job is pending
+        this is its usage so far.
         """
         seconds = usage_seconds(self._data.get("usage"))
-        if refresh or seconds is None:
+        if fetch and (refresh or seconds is None):
             body = self._provider.session.get_json(f"{self._path}/metrics")
             seconds = usage_seconds(body.get("usage") if isinstance(body, dict) else None)
         return seconds

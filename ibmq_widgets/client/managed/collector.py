@@ -95,6 +95,7 @@ class ResultCollector:
         self._pace = SetPace()
         self._paced: set[int] = set()  # jobs whose run seconds the pace counts
         self._elapsed: dict[int, float] = {}  # running job -> its run seconds at the last listing
+        self._most_running = 1  # the most of the set's jobs a listing showed running at once
         self._listed_at = time.monotonic()
 
     def collect(self, timeout: float | None = None, wait: float | None = None) -> None:
@@ -128,9 +129,7 @@ class ResultCollector:
                         return
                     if deadline is not None and time.monotonic() >= deadline:
                         raise IBMQJobManagerTimeoutError(self._timeout_message(timeout))
-                    pause = (
-                        interval if wait is not None else min(interval, self._until_next_expected_finish())
-                    )
+                    pause = interval if wait is not None else self._adaptive_pause(interval)
                     if deadline is not None:
                         pause = min(pause, max(deadline - time.monotonic(), 0))
                     if self._pause(pause):
@@ -155,6 +154,11 @@ class ResultCollector:
                     return True
         return False
 
+    def _adaptive_pause(self, interval: float) -> float:
+        """The pause before the next poll when the caller fixed none: until the expected finish the set waits
+        for, within the beat (``interval``), which keeps a wrong estimate from costing more than a beat."""
+        return min(interval, self._until_next_expected_finish())
+
     def _until_next_expected_finish(self) -> float:
         """Seconds until the finish the set waits for (never below POLL_FLOOR; see :mod:`.poll_timing`).
 
@@ -173,6 +177,8 @@ class ResultCollector:
         if any(not mjob.listed for mjob in unfinished):
             return max(self._late_pause, POLL_FLOOR)
 
+        alone_after = self._most_running if len(unfinished) == 1 else 1
+
         def left(mjob: ManagedJob, running_floor: float = 0.0) -> float | None:
             elapsed = self._elapsed.get(mjob.index)
             return seconds_left(
@@ -183,6 +189,7 @@ class ResultCollector:
                 pace=pace,
                 elapsed=None if elapsed is None else elapsed + since_listing,
                 running_floor=running_floor,
+                alone_after=alone_after,
             )
 
         running = [left(mjob) for mjob in unfinished if mjob.state_label() == "RUNNING"]
@@ -218,6 +225,8 @@ class ResultCollector:
                 changed = True
             if mjob.in_final_state() and self._submitter is not None:
                 self._submitter.slot_freed()
+        running = sum(1 for mjob in watched if mjob.state_label() == "RUNNING")
+        self._most_running = max(self._most_running, running)
         return changed
 
     def _time(self, mjob: ManagedJob) -> None:

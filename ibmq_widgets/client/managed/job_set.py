@@ -7,6 +7,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from ibmq_widgets.client import presentation
 from ibmq_widgets.exceptions import IBMQJobFailureError, IBMQJobManagerValueError
 
 from . import tags as tagging
@@ -69,9 +70,8 @@ class ManagedJobSet:
         """Split ``experiments`` into jobs of ``size`` and start submitting them.
 
         Returns once every job is submitted or waits for a slot; those are sent in the background later.
-        ``session`` is the Batch or Session the manager opened for the set: every job joins it, and it is
-        closed once the last job is submitted. ``slots`` is the job limit the manager read to choose
-        ``size`` (None: the submitter asks the backend itself).
+        ``session`` is the Batch or Session the manager opened for the set: every job joins it, closed once
+        the last job is submitted. ``slots``: the job limit the manager read (None: the submitter asks).
         """
         # Long because show() and encode() are closures over the set, its bar and its submitter, which the
         # submitter calls back from its threads; as methods they would need all of that passed in.
@@ -397,6 +397,4 @@ class ManagedJobSet:
         )
 
     def _repr_html_(self) -> str:
-        from ibmq_widgets.client import presentation
-
         return presentation.html(self)

@@ -61,7 +61,9 @@ class IBMQJobManager:
         each, never more than the backend configuration's ``max_experiments``. With the default limit of 5,
         1,000 circuits become 5 jobs of 200 that all run at once: the fewest submissions, downloads and polls
         for which no job waits for another, which is what "a few big jobs at once, then result()" does by
-        hand. ``max_experiments_per_job`` overrides the choice: jobs of ``min(max_experiments_per_job, the
+        hand. A small set is spread over fewer jobs, each of at least ``split.MIN_EXPERIMENTS_PER_JOB`` (50)
+        experiments, as a job costs requests of its own: 20 circuits are one job, 120 two of 60.
+        ``max_experiments_per_job`` overrides the choice: jobs of ``min(max_experiments_per_job, the
         backend's max_experiments)``, as in the seed.
 
         Jobs are submitted concurrently, up to the backend's free job slots; when the job limit is reached the

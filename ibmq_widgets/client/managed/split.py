@@ -13,6 +13,7 @@ from typing import Any
 from ibmq_widgets.exceptions import IBMQJobManagerValueError
 
 __all__ = [
+    "MIN_EXPERIMENTS_PER_JOB",
     "chunk_size",
     "experiment_circuit",
     "infer_chunk_size",
@@ -20,6 +21,12 @@ __all__ = [
     "split_ranges",
     "validate_experiments",
 ]
+
+
+#: The fewest experiments the default split puts in a job. Every job costs a submission, a download and a place
+#: in the polls: on the local service, cheap circuits in jobs of fewer than about 50 took two to three times the
+#: requests of one job, with no time saved that repeated runs agreed on (bench/RESULTS.md, job manager).
+MIN_EXPERIMENTS_PER_JOB = 50
 
 
 def chunk_size(
@@ -41,8 +48,9 @@ def chunk_size(
     slots : int, optional
         Without the user's bound: the jobs the backend lets one instance run at once (its job limit). The
         experiments are then spread over that many jobs, ``ceil(num_experiments / slots)`` each, so that all
-        of them run at once with the fewest submissions, downloads and polls. None keeps the seed's rule: jobs
-        as big as the backend allows.
+        of them run at once with the fewest submissions, downloads and polls; but over fewer jobs where that
+        would leave less than MIN_EXPERIMENTS_PER_JOB in each (20 experiments stay one job, as in the seed).
+        None keeps the seed's rule: jobs as big as the backend allows.
 
     Raises
     ------
@@ -59,7 +67,8 @@ def chunk_size(
         )
     user = max_experiments_per_job
     if user is None and slots:
-        user = max(math.ceil(num_experiments / slots), 1)
+        jobs = min(max(num_experiments // MIN_EXPERIMENTS_PER_JOB, 1), slots)
+        user = max(math.ceil(num_experiments / jobs), 1)
     limits = [value for value in (backend_max, user) if value]
     return min(limits) if limits else max(num_experiments, 1)
 

@@ -1,9 +1,9 @@
 """Submitting the jobs of a set: concurrently, within the backend's job limit, never failing on a full limit.
 
-One pacer thread hands jobs, in order, to a small thread pool while the backend has free slots. Their
-payloads are encoded by one thread, in the set's order: encoding is Python work that holds the interpreter,
-so encoding several jobs at once would only delay the first POST, while one encoder lets each POST travel
-while the next job is encoded. When the limit
+One pacer thread encodes the jobs, in order, and hands each to a small thread pool that sends it while the
+backend has free slots. Encoding is Python work that holds the interpreter: encoding several jobs at once
+would only delay the first POST, while encoding them one after another lets each POST travel while the next
+job is encoded. When the limit
 is reached the waiting jobs show "waiting for a slot" and the pacer waits until a slot frees: it is told so
 when the set's own jobs finish (by whoever watches them) and otherwise asks the backend now and then. While
 they wait, the next few jobs are encoded, so a freed slot is filled by one POST: the service's queue does not
@@ -150,8 +150,6 @@ class Submitter:
         self._on_change = on_change or (lambda: None)
         self._on_done = on_done
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(managed_jobs))))
-        # one encoder, fed in the set's order: the first job is sent as soon as it alone is encoded
-        self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ibmq-jobset-encode")
         self._known_slots = slots
         self._queue: deque[ManagedJob] = deque(managed_jobs)
         self._encoded: dict[int, Future] = {}  # job index -> its payload, encoded while it waits for a slot
@@ -249,7 +247,6 @@ class Submitter:
                         break
         finally:
             self._pool.shutdown(wait=True)
-            self._encoder.shutdown(wait=True, cancel_futures=True)
             if self._on_done is not None:
                 try:
                     self._on_done()
@@ -289,7 +286,6 @@ class Submitter:
                     if self._slots is not None:
                         self._slots -= 1
                     self._in_flight += 1
-                    self._encode_next(mjob)
             self._wait_out_rate_limit()  # a 429 holds new submissions too, not only the one refused
             if recheck:
                 # nobody told us a slot freed (another client's jobs, or nobody watches ours): ask the backend
@@ -300,36 +296,34 @@ class Submitter:
                     elif self._slots is not None and self._slots <= 0:
                         self._slots = 1  # the backend will not say: try one submission
                 continue
-            self._pool.submit(self._submit, mjob)
+            self._pool.submit(self._submit, mjob, self._payload(mjob))
 
     def _encode_ahead(self) -> None:
         """Start encoding the first ENCODE_AHEAD waiting jobs not encoded yet (called holding the lock)."""
         for mjob in list(self._queue)[:ENCODE_AHEAD]:
-            self._encode_next(mjob)
+            if mjob.index not in self._encoded:
+                self._encoded[mjob.index] = self._pool.submit(self._encode, mjob)
 
-    def _encode_next(self, mjob: ManagedJob) -> None:
-        """Queue ``mjob`` on the encoder unless it is encoded or queued already (called holding the lock)."""
-        if mjob.index not in self._encoded:
-            self._encoded[mjob.index] = self._encoder.submit(self._encode, mjob)
-
-    def _payload(self, mjob: ManagedJob) -> Any:
+    def _payload(self, mjob: ManagedJob) -> Future:
+        """``mjob``'s payload: encoded ahead while it waited, or encoded now by the pacer, in the set's order."""
         with self._cond:
             ahead = self._encoded.pop(mjob.index, None)
         if ahead is not None and not ahead.cancelled():
-            return ahead.result()  # raises what encoding raised
-        return self._encode(mjob)
-
-    def _submit(self, mjob: ManagedJob) -> None:
+            return ahead
+        encoded: Future = Future()
         try:
-            if not mjob.claim():  # cancelled meanwhile: its payload, if any, is not needed
-                with self._cond:
-                    dropped = self._encoded.pop(mjob.index, None)
-                if dropped is not None:
-                    dropped.cancel()
+            encoded.set_result(self._encode(mjob))
+        except Exception as exc:  # the job cannot run as given: _submit marks it failed
+            encoded.set_exception(exc)
+        return encoded
+
+    def _submit(self, mjob: ManagedJob, encoded: Future) -> None:
+        try:
+            if not mjob.claim():
                 return
             self._on_change()
             try:
-                payload = self._payload(mjob)
+                payload = encoded.result()  # raises what encoding raised
             except Exception as exc:  # the job cannot run as given (bad shots, too many qubits)
                 mjob.set_failed(f"{type(exc).__name__}: {exc}")
                 self._give_back_slot()

@@ -19,10 +19,13 @@ def test_a_killed_and_restarted_service_loses_no_job_of_a_set(tmp_path):
         provider = research_provider(first.url, first.info["api_key"])
         device = provider.get_backend("ibmq_lima")
         circuits = basis_circuits(16, qubits=2)
-        # Mid-circuit measurements make each noisy shot its own simulation: jobs of about a second, so the
-        # service is killed with jobs queued, running and waiting for a slot.
+        # Mid-circuit measurements make each noisy shot its own simulation: jobs of about half a second, so
+        # the service is killed with jobs queued, running and waiting for a slot. Two CNOTs (an identity, but
+        # noisy gates) before each measurement keep the simulator from sampling X-and-measure circuits at once.
         for circuit in circuits:
             for _ in range(10):
+                circuit.cx(0, 1)
+                circuit.cx(0, 1)
                 circuit.measure_all(add_bits=False, inplace=True)
         job_set = IBMQJobManager().run(
             circuits, device, max_experiments_per_job=2, shots=4096, progress=False

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from managed_live_helpers import basis_circuits, expected_bits
@@ -111,8 +109,7 @@ def test_update_name_and_tags_reach_the_service(provider, simulator):
                                    job_tags=["a"], shots=SHOTS, progress=False)  # fmt: skip
     job_set.wait_for_submission(60)
     job_set.update_name("after")
-    job_set.update_tags(additional_tags=["b"])
-    time.sleep(0.1)
+    job_set.update_tags(additional_tags=["b"])  # synchronous: the service has the tags when it returns
     listed = provider.backends.jobs(limit=None, job_tags=[f"jobset:{job_set.job_set_id()}"])
     assert len(listed) == 2
     for job in listed:
