@@ -50,9 +50,12 @@ class JobDetails(widgets.VBox):
     on_close_session : callable, optional
         Called with the shown job's id when the user presses "close session" (shown for a job run in a
         session or batch); the watcher closes it on its worker thread and reports with ``show_session``.
+
+    Both are attributes too, read at each click, so that whoever fills the panel can set them afterwards.
     """
 
     def __init__(self, on_close: Any = None, on_close_session: Any = None, **kwargs: Any) -> None:
+        self.on_close, self.on_close_session = on_close, on_close_session
         self.job_id: str | None = None
         self._result: Any = None
         self._title = widgets.HTML().add_class("ibmq-job-details-title")
@@ -63,25 +66,25 @@ class JobDetails(widgets.VBox):
         self._plot.add_class("ibmq-job-details-plot")
         self._values = widgets.HTML().add_class("ibmq-job-details-values")
         close = widgets.Button(description="close", tooltip="hide these details")
-        close.on_click(lambda _button: (self.hide(), on_close() if on_close else None))
+        close.on_click(lambda _button: (self.hide(), self.on_close() if self.on_close else None))
         self._close_session = widgets.Button(
             description="close session",
             tooltip="the job's session or batch accepts no more jobs; its queued and running jobs still finish",
             layout=widgets.Layout(display="none"),
         ).add_class("ibmq-job-details-close-session")
-        self._close_session.on_click(lambda _button: self._closing_session(on_close_session))
+        self._close_session.on_click(lambda _button: self._closing_session())
         self._experiment.observe(lambda _change: self._draw(), names="value")
         header = widgets.HBox([self._title, self._close_session, close])
         children = [header, self._fields, self._message, self._experiment, self._plot, self._values]
         super().__init__(children=children, layout=widgets.Layout(display="none"), **kwargs)
         self.add_class("ibmq-job-details")
 
-    def _closing_session(self, on_close_session: Any) -> None:
-        if self.job_id is None or on_close_session is None:
+    def _closing_session(self) -> None:
+        if self.job_id is None or self.on_close_session is None:
             return
         self._close_session.disabled = True  # one request per press; the answer comes through show_session
         self._close_session.description = "closing session…"
-        on_close_session(self.job_id)
+        self.on_close_session(self.job_id)
 
     def show_session(self, job_id: str, text: str, closed: bool) -> None:
         """Say how closing the session of job ``job_id`` went (``closed``: it accepts no more jobs)."""

@@ -54,6 +54,7 @@ class JobFetches:
         self, lock: threading.RLock, jobs: JobList, details: JobDetails, render: Callable[[], None]
     ) -> None:
         self._lock, self._jobs, self._details, self._render = lock, jobs, details, render
+        details.on_close, details.on_close_session = self.deselect, self.close_session  # the panel's buttons
         self._worker = BackgroundWorker(
             "ibmq-job-details", on_error=lambda exc: details.show_problem(describe_error(exc))
         )

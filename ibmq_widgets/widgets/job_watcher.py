@@ -147,8 +147,7 @@ class JobWatcher(widgets.VBox):
         self._backend_menu.observe(self._backend_chosen, names="value")
         self._status_menu.observe(lambda change: setattr(self, "status_filter", change["new"]), names="value")
         self._clear_button.on_click(lambda _button: self.clear_finished())
-        fetches = lambda: self._fetches  # noqa: E731 (made just below, with the panel it fills)
-        self._details = JobDetails(lambda: fetches().deselect(), lambda job: fetches().close_session(job))
+        self._details = JobDetails()  # its buttons call the fetches that fill it
         self._fetches = JobFetches(self._lock, self._list, self._details, self._render)
         names = list(self._providers)
         where = names[0] if len(names) == 1 else f"{len(names)} instances: {', '.join(names)}"

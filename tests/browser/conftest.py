@@ -1,8 +1,8 @@
 """Browser fixtures: a real JupyterLab server on loopback and a Playwright page in Debian's headless Chromium.
 
 Under CI (CI=true) a missing Chromium or Playwright is a failure, never a silent skip: ./dev test installs both.
-The server and the browser come from labdriver.py, which the README screenshot script (readme_screenshot.py)
-uses too.
+The server and the browser come from labdriver.py, which the README's screenshot script
+(scripts/readme_screenshot.py) uses too.
 """
 
 from __future__ import annotations

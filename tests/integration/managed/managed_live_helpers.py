@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,21 +43,35 @@ def expected_bits(index: int, qubits: int = 3) -> str:
     return format(index % (2**qubits), f"0{qubits}b")
 
 
-def write_config(data_dir: Path, job_limit: int) -> None:
-    """A config.json (the service's format, see ibmq_widgets/service/config.py) with a given job limit."""
+def write_config(data_dir: Path, job_limit: int, job_limits: dict | None = None, **settings: Any) -> None:
+    """A config.json (the service's format, see ibmq_widgets/service/config.py) with a given job limit, per-backend
+    limits of the research instance, and any other top-level ``settings`` (``rate_limits=...``)."""
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     config = {
         "account": "0123456789abcdef0123456789abcdef",
         "instances": [
             {"name": "ibm-q-network/research/main", "plan": "premium", "max_qubits": None, "backends": None,
-             "job_limit": job_limit, "job_limits": {}},
+             "job_limit": job_limit, "job_limits": job_limits or {}},
         ],
         "default_key_instances": None,
         "api_keys": [],
+        **settings,
     }  # fmt: skip
     path = data_dir / "config.json"
     path.write_text(json.dumps(config))
     path.chmod(0o600)
+
+
+@contextlib.contextmanager
+def running_service(data_dir: Path, workers: int = 2) -> Iterator[Any]:
+    """An in-process local service on ``data_dir`` (its config written beforehand), stopped afterwards."""
+    from ibmq_widgets.service import start
+
+    handle = start(data_dir=data_dir, port=0, workers=workers)
+    try:
+        yield handle
+    finally:
+        handle.stop()
 
 
 class ServeProcess:

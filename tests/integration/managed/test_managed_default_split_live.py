@@ -8,15 +8,19 @@ client's session, as bench/bench_job_manager.py counts them.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import threading
 from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
-from managed_live_helpers import basis_circuits, expected_bits, research_provider
+from managed_live_helpers import (
+    basis_circuits,
+    expected_bits,
+    research_provider,
+    running_service,
+    write_config,
+)
 
 from ibmq_widgets.managed import IBMQJobManager
 
@@ -94,23 +98,10 @@ def test_an_explicit_max_experiments_per_job_still_decides(provider):
 @pytest.fixture(scope="module")
 def two_slot_service(tmp_path_factory):
     """A local service whose research instance may run only two jobs at once on the simulator."""
-    from ibmq_widgets.service import start
-
     data = tmp_path_factory.mktemp("two-slots")
-    config = {
-        "account": "twoslots0001",
-        "instances": [{"name": "ibm-q-network/research/main", "plan": "premium", "job_limit": 5,
-                       "job_limits": {"ibmq_qasm_simulator": 2}}],
-        "default_key_instances": None,
-        "api_keys": [],
-    }  # fmt: skip
-    (data / "config.json").write_text(json.dumps(config))
-    os.chmod(data / "config.json", 0o600)
-    handle = start(data_dir=data, port=0, workers=2)
-    try:
+    write_config(data, job_limit=5, job_limits={"ibmq_qasm_simulator": 2})
+    with running_service(data) as handle:
         yield handle
-    finally:
-        handle.stop()
 
 
 @pytest.mark.slow

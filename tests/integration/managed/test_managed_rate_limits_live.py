@@ -3,13 +3,11 @@ submissions it sends stay close to the limit's budget (Retry-After honoured, not
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 
 import pytest
 import requests
-from managed_live_helpers import basis_circuits
+from managed_live_helpers import basis_circuits, running_service, write_config
 
 from ibmq_widgets.client.account import AccountManager
 from ibmq_widgets.managed import IBMQJobManager
@@ -19,23 +17,10 @@ LIMIT, WINDOW = 4, 2  # submissions per window of seconds
 
 @pytest.fixture(scope="module")
 def limited_service(tmp_path_factory):
-    from ibmq_widgets.service import start
-
     data = tmp_path_factory.mktemp("rate-limited")
-    config = {
-        "account": "rate0001",
-        "instances": [{"name": "ibm-q-network/research/main", "plan": "premium", "job_limit": 100}],
-        "default_key_instances": None,
-        "api_keys": [],
-        "rate_limits": {"submissions_per_minute": LIMIT, "window_seconds": WINDOW},
-    }
-    (data / "config.json").write_text(json.dumps(config))
-    os.chmod(data / "config.json", 0o600)
-    handle = start(data_dir=data, port=0, workers=2)
-    try:
+    write_config(data, job_limit=100, rate_limits={"submissions_per_minute": LIMIT, "window_seconds": WINDOW})
+    with running_service(data) as handle:
         yield handle
-    finally:
-        handle.stop()
 
 
 class SubmissionLog:

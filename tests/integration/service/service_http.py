@@ -18,6 +18,26 @@ def crn_of(service: Any, name: str) -> str:
     return next(instance["crn"] for instance in service.instances if instance["name"] == name)
 
 
+def reference_runtime(service: Any, instance: str, monkeypatch: Any) -> Any:
+    """The unmodified qiskit-ibm-runtime ``QiskitRuntimeService`` pointed at ``service``, for ``instance``.
+
+    IAM_URL sends its token exchange to the service, QISKIT_FUNCTIONS_EXPERIMENTAL its instance lookup, and
+    ``url_resolver`` its API calls.
+    """
+    monkeypatch.setenv("IAM_URL", service.url)
+    monkeypatch.setenv("QISKIT_FUNCTIONS_EXPERIMENTAL", "1")
+    from qiskit_ibm_runtime import QiskitRuntimeService
+
+    api = f"{service.url}/api/v1"
+    return QiskitRuntimeService(
+        channel="ibm_quantum_platform",
+        token=service.api_key,
+        instance=crn_of(service, instance),
+        url=service.url,
+        url_resolver=lambda *args: api,
+    )
+
+
 def get_token(url: str, api_key: str) -> str:
     response = requests.post(
         f"{url}/identity/token",

@@ -9,7 +9,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from service_http import RESEARCH, Api, crn_of
+from service_http import RESEARCH, Api, crn_of, reference_runtime
 
 from ibmq_widgets.service import store as store_module
 from ibmq_widgets.service.records import JobRecord
@@ -97,22 +97,6 @@ def test_a_malformed_version_is_a_400_naming_the_header_and_the_format(local_ser
     assert api.get("/backends").status_code == 200
 
 
-def runtime_for(service, monkeypatch):
-    """The unmodified qiskit-ibm-runtime pointed at ``service`` (research instance)."""
-    monkeypatch.setenv("IAM_URL", service.url)
-    monkeypatch.setenv("QISKIT_FUNCTIONS_EXPERIMENTAL", "1")
-    from qiskit_ibm_runtime import QiskitRuntimeService
-
-    api = f"{service.url}/api/v1"
-    return QiskitRuntimeService(
-        channel="ibm_quantum_platform",
-        token=service.api_key,
-        instance=crn_of(service, RESEARCH),
-        url=service.url,
-        url_resolver=lambda *args: api,
-    )
-
-
 def test_the_reference_client_reads_usage_and_metrics(private_service, monkeypatch):
     from qiskit import QuantumCircuit
     from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
@@ -120,7 +104,7 @@ def test_the_reference_client_reads_usage_and_metrics(private_service, monkeypat
     from qiskit_ibm_runtime.api.rest.base import RestAdapterBase
 
     assert RestAdapterBase._HEADER_API_VERSION == {"IBM-API-Version": "2026-04-15"}  # what it sends
-    runtime = runtime_for(private_service, monkeypatch)
+    runtime = reference_runtime(private_service, RESEARCH, monkeypatch)
     backend = runtime.backend("ibmq_manila")
     circuit = QuantumCircuit(2)
     circuit.h(0)
@@ -154,7 +138,7 @@ def test_the_reference_client_reads_a_pending_usage_as_zero(private_service, mon
         ]
     )  # fmt: skip
     monkeypatch.setattr(store_module, "utc_now", lambda: now)  # the service's clock, for the usage so far
-    job = runtime_for(private_service, monkeypatch).job("ref-running")
+    job = reference_runtime(private_service, RESEARCH, monkeypatch).job("ref-running")
     assert job.metrics()["usage"] == {"qpu_charge_time_seconds": 90.25, "status": "pending"}
     assert job.usage() == 0
     assert job.usage(partial=True) == 90.25

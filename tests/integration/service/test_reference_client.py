@@ -1,7 +1,7 @@
 """The unmodified reference client, qiskit-ibm-runtime's QiskitRuntimeService, against the local service.
 
-Recipe from the end of shared/docs/ibm-quantum-rest-api.md: IAM_URL and QISKIT_FUNCTIONS_EXPERIMENTAL point
-the client's token exchange and instance lookup at the service; url_resolver points its API calls there.
+IAM_URL and QISKIT_FUNCTIONS_EXPERIMENTAL point the client's token exchange and instance lookup at the service;
+url_resolver points its API calls there (``service_http.reference_runtime``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from service_http import RESEARCH, crn_of, ghz
+from service_http import RESEARCH, ghz, reference_runtime
 
 # The reference client deprecates its V2 primitives for client-side ones; they are what it sends today.
 pytestmark = pytest.mark.filterwarnings(
@@ -20,18 +20,7 @@ pytestmark = pytest.mark.filterwarnings(
 
 @pytest.fixture
 def runtime_service(local_service, monkeypatch):
-    monkeypatch.setenv("IAM_URL", local_service.url)
-    monkeypatch.setenv("QISKIT_FUNCTIONS_EXPERIMENTAL", "1")
-    from qiskit_ibm_runtime import QiskitRuntimeService
-
-    api = f"{local_service.url}/api/v1"
-    return QiskitRuntimeService(
-        channel="ibm_quantum_platform",
-        token=local_service.api_key,
-        instance=crn_of(local_service, RESEARCH),
-        url=local_service.url,
-        url_resolver=lambda *args: api,
-    )
+    return reference_runtime(local_service, RESEARCH, monkeypatch)
 
 
 def _counts_of_ghz(runtime_service, backend_name: str, tag: str) -> dict[str, int]:

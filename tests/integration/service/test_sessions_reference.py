@@ -7,28 +7,13 @@ from __future__ import annotations
 import pytest
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp
-from service_http import OPEN, RESEARCH, crn_of
+from service_http import OPEN, RESEARCH, reference_runtime
 
 from ibmq_widgets.wire import parse_datetime
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:The (Sampler|Estimator)V2 class is deprecated:DeprecationWarning"
 )
-
-
-def runtime_for(service, instance, monkeypatch):
-    monkeypatch.setenv("IAM_URL", service.url)
-    monkeypatch.setenv("QISKIT_FUNCTIONS_EXPERIMENTAL", "1")
-    from qiskit_ibm_runtime import QiskitRuntimeService
-
-    api = f"{service.url}/api/v1"
-    return QiskitRuntimeService(
-        channel="ibm_quantum_platform",
-        token=service.api_key,
-        instance=crn_of(service, instance),
-        url=service.url,
-        url_resolver=lambda *args: api,
-    )
 
 
 def bell_isa(backend) -> QuantumCircuit:
@@ -59,7 +44,7 @@ def stamps(job) -> dict:
 def test_session_and_batch_run_sampler_and_estimator_jobs(local_service, monkeypatch, kind):
     import qiskit_ibm_runtime as runtime_module
 
-    runtime = runtime_for(local_service, RESEARCH, monkeypatch)
+    runtime = reference_runtime(local_service, RESEARCH, monkeypatch)
     backend = runtime.backend("ibmq_manila")  # the reference opens no session on a simulator
     with getattr(runtime_module, kind)(backend=backend) as session:
         sampler = runtime_module.SamplerV2(mode=session)
@@ -89,13 +74,13 @@ def test_session_and_batch_run_sampler_and_estimator_jobs(local_service, monkeyp
 def test_a_dedicated_session_holds_its_backend_while_another_instances_job_waits(local_service, monkeypatch):
     from qiskit_ibm_runtime import SamplerV2, Session
 
-    research = runtime_for(local_service, RESEARCH, monkeypatch)
+    research = reference_runtime(local_service, RESEARCH, monkeypatch)
     backend = research.backend("ibmq_manila")
     circuit = bell_isa(backend)
     session = Session(backend=backend)
     first = SamplerV2(mode=session).run([circuit], shots=100)
     first.result()
-    other = SamplerV2(mode=runtime_for(local_service, OPEN, monkeypatch).backend("ibmq_manila")).run(
+    other = SamplerV2(mode=reference_runtime(local_service, OPEN, monkeypatch).backend("ibmq_manila")).run(
         [circuit], shots=100
     )
     second = SamplerV2(mode=session).run([circuit], shots=100)
@@ -112,7 +97,7 @@ def test_a_dedicated_session_holds_its_backend_while_another_instances_job_waits
 def test_a_closed_session_takes_no_job(local_service, monkeypatch):
     from qiskit_ibm_runtime import SamplerV2, Session
 
-    runtime = runtime_for(local_service, RESEARCH, monkeypatch)
+    runtime = reference_runtime(local_service, RESEARCH, monkeypatch)
     backend = runtime.backend("ibmq_manila")
     session = Session(backend=backend)
     session.cancel()

@@ -1,9 +1,10 @@
 """Make the README's screenshot: the BackendPicker and QubitPropertyPlot of 03_widgets.ipynb, in JupyterLab, in
 headless Chromium, against a fresh local service.
 
-Run on purpose with ``./dev screenshot`` (or ``python tests/browser/readme_screenshot.py [--output PATH]``);
-it writes docs/screenshot-widgets.png by default. No test writes a tracked file: the browser tests keep their
-screenshots in tests/artifacts/ (gitignored).
+Run on purpose with ``./dev screenshot`` (or ``python scripts/readme_screenshot.py [--output PATH]``);
+it writes docs/screenshot-widgets.png by default. It lives outside tests/ because no test writes a tracked
+file: the browser tests keep their screenshots in tests/artifacts/ (gitignored). It drives JupyterLab with the
+browser tests' own helpers (tests/browser/labdriver.py, widgets_page.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "browser"))
 
 from labdriver import REPO, handle_dialogs, launch_chromium, screenshot_whole, start_lab
 from widgets_page import show_widgets_notebook
