@@ -3,7 +3,8 @@
 BackendPicker, QubitPropertyPlot and JobSetTable are ``BackgroundBox`` es: their constructors and observers
 hand network work to their own ``BackgroundWorker`` and return at once, they say what they show (or why they
 show nothing) in ``status`` and in a message line, ``wait()`` blocks until they are up to date, and
-``close()`` stops the thread before closing the widgets.
+``close()`` stops the thread before closing the widgets. Each new view of one re-sends its whole state
+(``view_resync``), so a page that attached while the worker was updating still shows the latest.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from traitlets import Unicode
 
 from ibmq_widgets.widgets.feeds.background import BackgroundWorker
 from ibmq_widgets.widgets.htmltools import message, note
+from ibmq_widgets.widgets.view_resync import ResyncOnView
 
 __all__ = ["BackgroundBox", "close_children"]
 
@@ -27,7 +29,7 @@ def close_children(widget: Any) -> None:
         child.close()
 
 
-class BackgroundBox(widgets.VBox):
+class BackgroundBox(ResyncOnView, widgets.VBox):
     """A VBox whose network work runs on its own worker thread, with a message line saying what it shows.
 
     Subclasses call ``_start_worker`` and create ``self._message`` (a ``widgets.HTML`` among their children)

@@ -286,6 +286,8 @@ class JobRow:
         if self.data is not None and self.data.job_id != data.job_id:
             self._drop_cancel()  # a press still on its way belongs to the old job: its toggle goes with it
         self.data = data
+        if data.final:
+            self._drop_cancel()  # before the status says final, so no page shows a finished job with a button
         self.id_button.description = data.job_id
         values = {
             "name": data.name,
@@ -305,9 +307,7 @@ class JobRow:
             self.cells[column].value = value
         self.cells["tags"].tooltip = values["tags"] or None
         self.cells["status"].style = self._styles.get(data.status, self._styles["INITIALIZING"])
-        if data.final:
-            self._drop_cancel()
-        else:
+        if not data.final:
             self._show_cancel(data.job_id, cancelling)
 
     @staticmethod

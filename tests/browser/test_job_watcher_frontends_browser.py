@@ -22,6 +22,7 @@ from watcher_page import (
     cancel_while_result_waits,
     job_row,
     marker,
+    wait_no_cancel_button,
     wait_status,
     write_notebook,
 )
@@ -82,6 +83,6 @@ def test_watcher_in_voila_is_live_and_cancels(voila, lab_page) -> None:
     job_row(page, job_id).first.locator(".ibmq-job-cancel").click()
     wait_status(page, job_id, "^(cancelling|cancelled)$", 10_000)
     wait_status(page, job_id, "^cancelled$", 60_000)
-    assert job_row(page, job_id).first.locator(".ibmq-job-cancel").count() == 0
+    wait_no_cancel_button(page, job_id)
     screenshot(page, "job-watcher-voila")
     assert page.locator(".jp-OutputArea-output[data-mime-type*='stderr'], .voila-error").count() == 0

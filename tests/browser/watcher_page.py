@@ -74,6 +74,14 @@ def wait_status(page, job_id: str, pattern: str, timeout_ms: int = 120_000) -> N
     )
 
 
+def wait_no_cancel_button(page, job_id: str, timeout_ms: int = 10_000) -> None:
+    """Wait until the job's row has no cancel button (a finished job's row; the status label and the row's
+    children are separate widget updates, so the page may show "cancelled" a moment before the button goes)."""
+    from playwright.sync_api import expect
+
+    expect(job_row(page, job_id).first.locator(".ibmq-job-cancel")).to_have_count(0, timeout=timeout_ms)
+
+
 def cancel_while_result_waits(page, victim_cell: int, wait_cell: int, name: str) -> dict:
     """Run the cell submitting the victim, start the cell waiting in ``victim.result()``, press the victim's
     cancel button while it waits; return what the waiting cell printed once it raised (within 10 s).
@@ -91,7 +99,7 @@ def cancel_while_result_waits(page, victim_cell: int, wait_cell: int, name: str)
     wait_status(page, victim, "^(cancelling|cancelled)$", 10_000)
     raised = wait_until(page, OUTPUT_WITH, 10_000, arg="RESULT_RAISED=")
     wait_status(page, victim, "^cancelled$", 30_000)
-    assert job_row(page, victim).first.locator(".ibmq-job-cancel").count() == 0  # finished rows: no button
+    wait_no_cancel_button(page, victim)  # finished rows: no button
     assert wait_cell_done(page, wait_cell, 30_000)
     screenshot(page, f"{name}-cancelled-while-waiting")
     return json.loads(raised.split("RESULT_RAISED=", 1)[1].splitlines()[0])
