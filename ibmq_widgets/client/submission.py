@@ -120,7 +120,8 @@ def _check_sampler(backend: IBMQBackend, circuits: list[QuantumCircuit], shots: 
             f"shots={shots} is more than {backend.name()} allows ({max_shots}); ask for fewer"
         )
     for circuit in circuits:
-        if circuit.num_clbits == 0 or not any(i.operation.name == "measure" for i in circuit.data):
+        # i.name, not i.operation.name: the latter builds a Python gate object for every instruction
+        if circuit.num_clbits == 0 or not any(i.name == "measure" for i in circuit.data):
             raise exc.IBMQBackendValueError(
                 f"circuit {circuit.name!r} measures nothing, so it would have no counts; "
                 "add measurements (e.g. circuit.measure_all()), or estimate expectation values with "

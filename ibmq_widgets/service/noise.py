@@ -66,6 +66,7 @@ def cut_to_active_qubits(circuit: QuantumCircuit) -> CutCircuit:
     """The circuit on just the qubits its operations act on (barriers and delays do not count).
 
     Classical bits and registers are kept as they are, so results keep their register names and bit order.
+    A circuit whose every qubit is active is returned itself, not copied.
     Control-flow operations keep their bodies: a body's qubits are bound to the instruction's qubits by
     position, so remapping the instruction is enough.
     """
@@ -74,6 +75,8 @@ def cut_to_active_qubits(circuit: QuantumCircuit) -> CutCircuit:
     active = sorted({index[q] for inst in circuit.data if inst.name not in _PASSIVE for q in inst.qubits})
     if not active:
         active = [0] if circuit.num_qubits else []
+    if len(active) == circuit.num_qubits:
+        return CutCircuit(circuit, tuple(active), circuit.num_qubits)  # nothing to cut: the circuit as it is
     new_index = {old: new for new, old in enumerate(active)}
     cut = QuantumCircuit(
         len(active), name=circuit.name, global_phase=circuit.global_phase, metadata=circuit.metadata

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from ibmq_widgets.service.shape_batches import saved_probabilities
+
 __all__ = [
     "MAX_DENSITY_QUBITS",
     "MAX_EXACT_QUBITS",
@@ -100,10 +102,10 @@ def terminal_measurements(circuit: Any) -> list[tuple[int, int]] | None:
             pairs.append((qubits[0], clbit_index[instruction.clbits[0]]))
         elif name in ("barrier", "delay"):
             continue
-        elif (
-            not isinstance(instruction.operation, Gate) or instruction.clbits or measured.intersection(qubits)
-        ):
+        elif instruction.clbits or measured.intersection(qubits):
             return None
+        elif not (instruction.is_standard_gate() or isinstance(instruction.operation, Gate)):
+            return None  # is_standard_gate first: it answers without building the gate's Python object
     return pairs
 
 
@@ -205,7 +207,7 @@ def _sample_exactly(
 ) -> list[dict[str, Any]]:
     """Draw each circuit's shots from the probabilities of its measured qubits, computed once by aer (a
     statevector; with ``noise`` a density matrix), then, with ``noise``, flip each measurement's bit with
-    its qubit's readout error."""
+    its qubit's readout error. One shot each: the saved probabilities are exact whatever the shots."""
     from qiskit.primitives import BitArray
 
     measured_qubits = [sorted({qubit for qubit, _ in plan}) for plan in plans]
@@ -213,13 +215,17 @@ def _sample_exactly(
         _probability_circuit(circuit, qubits, noise)
         for circuit, qubits in zip(circuits, measured_qubits, strict=True)
     ]
-    method = "statevector" if noise is None else "density_matrix"
-    # One shot: the saved probabilities are exact whatever the shots; the shots are drawn below.
-    result = simulator.run(prepared, shots=1, seed_simulator=seed, method=method).result()
+    if noise is None:  # a sweep's circuits (the same gates, other angles) run as one parameterized circuit
+        saved = saved_probabilities(simulator, prepared, _PROBABILITIES, seed, "statevector")
+    else:
+        result = simulator.run(prepared, shots=1, seed_simulator=seed, method="density_matrix").result()
+        saved = [
+            np.asarray(result.data(index)[_PROBABILITIES], dtype=float) for index in range(len(prepared))
+        ]
     rng = np.random.default_rng(seed)
     arrays = []
-    for index, (circuit, plan, qubits) in enumerate(zip(circuits, plans, measured_qubits, strict=True)):
-        probabilities = np.clip(np.asarray(result.data(index)[_PROBABILITIES], dtype=float), 0.0, None)
+    for raw, circuit, plan, qubits in zip(saved, circuits, plans, measured_qubits, strict=True):
+        probabilities = np.clip(raw, 0.0, None)
         # Bit j of an outcome is the j-th measured qubit (aer's little-endian order of the saved qubits).
         outcomes = rng.choice(len(probabilities), size=shots, p=probabilities / probabilities.sum())
         outcomes = outcomes.astype(np.uint64)

@@ -157,7 +157,12 @@ def _allowed_operations(summary: dict[str, Any]) -> frozenset[str]:
 
 
 def _check_isa(
-    index: int, circuit: Any, backend: str, summary: dict[str, Any], edges: frozenset | None
+    index: int,
+    circuit: Any,
+    backend: str,
+    summary: dict[str, Any],
+    edges: frozenset | None,
+    allowed: frozenset[str],
 ) -> None:
     if circuit.num_qubits > summary["n_qubits"]:
         raise _bad(
@@ -165,28 +170,28 @@ def _check_isa(
             f"Pub {index}: the circuit has {circuit.num_qubits} qubits, {backend} has {summary['n_qubits']}; "
             "choose a larger backend or a smaller circuit.",
         )
-    allowed = _allowed_operations(summary)
     stack = [circuit]
     while stack:
         current = stack.pop()
+        # instruction.name, not instruction.operation.name: the latter builds a Python gate object each time
         for instruction in current.data:
-            operation = instruction.operation
-            if operation.name not in allowed:
+            name = instruction.name
+            if name not in allowed:
                 raise _bad(
                     "unsupported_gate",
-                    f"Pub {index}: {backend} does not support the instruction {operation.name!r} "
+                    f"Pub {index}: {backend} does not support the instruction {name!r} "
                     f"(its gates: {', '.join(sorted(summary['basis_gates']))}). The circuit is not an ISA "
                     "circuit of the device; transpile it first, e.g. qiskit.transpile(circuit, backend) or a "
                     "preset pass manager for the backend.",
                 )
-            for block in getattr(operation, "blocks", ()):
-                stack.append(block)
-            if edges is not None and len(instruction.qubits) == 2 and operation.name not in _ALWAYS_ALLOWED:
+            if instruction.is_control_flow():
+                stack.extend(instruction.operation.blocks)
+            if edges is not None and len(instruction.qubits) == 2 and name not in _ALWAYS_ALLOWED:
                 pair = tuple(current.find_bit(q).index for q in instruction.qubits)
                 if pair not in edges:
                     raise _bad(
                         "unsupported_gate",
-                        f"Pub {index}: {operation.name} on qubits {list(pair)} is not in the coupling map of "
+                        f"Pub {index}: {name} on qubits {list(pair)} is not in the coupling map of "
                         f"{backend}; the circuit is not an ISA circuit of the device: transpile it first, "
                         "e.g. qiskit.transpile(circuit, backend).",
                     )
@@ -302,8 +307,9 @@ class JobValidator:
         pubs = _coerce_pubs(program, _decode_params(params_text))
         _check_limits(program, pubs, backend, summary)
         edges = None if summary["simulator"] else self._coupling_edges(backend)
+        allowed = _allowed_operations(summary)
         for index, pub in enumerate(pubs):
-            _check_isa(index, pub.circuit, backend, summary, edges)
+            _check_isa(index, pub.circuit, backend, summary, edges, allowed)
         return Submission(
             program=program, backend=backend, params_text=params_text, num_pubs=len(pubs), **extra
         )

@@ -14,6 +14,10 @@ from typing import Any
 
 from qiskit import QuantumCircuit
 
+# The live tests keep one circuit that holds a job busy (seconds per thousand shots): the watcher's.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "watcher"))
+from watcher_live_helpers import slow_circuit as slow_circuit  # re-exported
+
 RESEARCH = ("ibm-q-network", "research", "main")
 
 

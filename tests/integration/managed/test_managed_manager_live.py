@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from managed_live_helpers import basis_circuits, expected_bits
+from managed_live_helpers import basis_circuits, expected_bits, slow_circuit
 from qiskit import QuantumCircuit
 
 from ibmq_widgets.client.account import AccountManager
@@ -79,13 +79,12 @@ def test_a_set_retrieved_from_a_fresh_provider_equals_the_original(local_service
 
 def test_one_cancelled_job_gives_partial_results_and_a_clear_error(provider):
     device = provider.get_backend("ibmq_lima")
-    heavy = basis_circuits(24, qubits=1)
-    # Mid-circuit measurements make each noisy shot its own simulation: jobs of seconds, so the fourth job is
-    # still queued behind the first ones when it is cancelled.
-    for circuit in heavy:
-        for _ in range(10):
-            circuit.measure_all(add_bits=False, inplace=True)
-    job_set = IBMQJobManager().run(heavy, device, max_experiments_per_job=6, shots=8192, progress=False)
+    circuits = basis_circuits(24, qubits=1)
+    # The fourth job's circuits measure mid-circuit, so Aer simulates each noisy shot on its own: about 3 s a
+    # circuit, 20 s for the job, which is still queued or running when it is cancelled a moment after it was
+    # submitted, however fast or loaded the machine.
+    circuits[18:24] = [slow_circuit(5, 20) for _ in range(6)]
+    job_set = IBMQJobManager().run(circuits, device, max_experiments_per_job=6, shots=8192, progress=False)
     assert job_set.wait_for_submission(60)
     victim = job_set.jobs()[3]
     assert victim.cancel()
