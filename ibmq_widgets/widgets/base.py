@@ -65,6 +65,14 @@ class BackgroundBox(ResyncOnView, widgets.VBox):
         self.status = text if not hint else f"{text} {hint}"
         self._message.value = str(note(text) if plain else message(text, level, hint))
 
+    def _resync(self) -> None:
+        # On the worker thread, after the tasks queued: the worker changes the parts, so there the tree is whole.
+        worker = self._worker
+        if worker is None:
+            super()._resync()
+        elif self.comm is not None:
+            worker.submit(super()._resync)
+
     def wait(self, timeout: float | None = 120.0) -> bool:
         """Block until the widget's background work (loading, redrawing) is done; False on timeout.
 

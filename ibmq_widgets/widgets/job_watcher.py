@@ -38,7 +38,6 @@ from ibmq_widgets.widgets.job_rows import (
     make_layouts,
     make_styles,
 )
-from ibmq_widgets.widgets.view_resync import ResyncOnView
 
 __all__ = ["JobWatcher"]
 
@@ -55,7 +54,7 @@ def _positive_int(name: str, value: Any, minimum: int) -> int:
     return value
 
 
-class JobWatcher(ResyncOnView, widgets.VBox):
+class JobWatcher(widgets.VBox):
     """A panel of the pending and recently finished jobs of one or several instances, kept up to date by one
     poller thread.
 
@@ -82,8 +81,7 @@ class JobWatcher(ResyncOnView, widgets.VBox):
     -----
     The poller thread keeps the watcher alive: call ``close()`` (or ``stop()``) when done with one made by
     hand; ``%ibmq_job_watcher`` replaces its previous panel itself. A click on a job id shows the job and its
-    result under the table. Each new view of the panel re-sends its state, so a page that attached while the
-    poller was updating (Voilà, a reloaded JupyterLab) still shows every row as it is.
+    result under the table.
 
     Raises
     ------

@@ -61,5 +61,10 @@ class ResyncOnView(widgets.DOMWidget):
     @observe("_view_count")
     def _on_view_count(self, change: Any) -> None:
         if (change["new"] or 0) > (change["old"] or 0):  # a view came (a closed view only lowers the count)
-            resend_tree(self)
-            self.resyncs += 1
+            self._resync()
+
+    def _resync(self) -> None:
+        """Re-send the tree; a widget whose parts a worker thread changes overrides this to do it on that thread,
+        so the re-sent state never interleaves with the worker's own updates."""
+        resend_tree(self)
+        self.resyncs += 1

@@ -32,6 +32,7 @@ from labdriver import (
     _write_settings,
     wait_kernel_idle,
     wait_until,
+    wait_widgets_restored,
 )
 
 #: The picker linked to the plot, as 03_widgets.ipynb shows them, in a notebook of its own for these frontends.
@@ -111,6 +112,7 @@ def open_in_notebook7(page, server: JupyterLabServer, notebook: str) -> None:
     current = "(window.jupyterapp && window.jupyterapp.shell.currentWidget)"
     wait_until(page, f"() => {current} && {current}.content && {current}.content.widgets.length > 0", 120_000)
     wait_kernel_idle(page)
+    wait_widgets_restored(page)
 
 
 def _serves(url: str) -> bool:

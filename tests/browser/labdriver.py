@@ -267,6 +267,7 @@ def open_notebook(page, server: JupyterLabServer, notebook: str) -> None:
     page.goto(server.lab_url(notebook))
     wait_until(page, f"() => {CURRENT} && {CURRENT}.content && {CURRENT}.content.widgets.length > 0", 120_000)
     wait_kernel_idle(page)
+    wait_widgets_restored(page)
     # Cleared counts tell the cells run in this session from the counts saved in the notebook.
     page.evaluate(f"() => {{ {CURRENT}.content.activeCellIndex = 0; }}")
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs'); }")
@@ -277,6 +278,31 @@ def open_notebook(page, server: JupyterLabServer, notebook: str) -> None:
 def wait_kernel_idle(page, timeout_ms: int = 180_000) -> None:
     """Wait until the notebook's kernel is connected and idle."""
     wait_until(page, KERNEL_IDLE, timeout_ms)
+
+
+# The notebook's ipywidgets manager, reached through a widget renderer of the notebook's rendermime (the manager
+# itself is kept in a WeakMap): it is stashed on the panel for WIDGETS_RESTORED to read.
+_FIND_WIDGET_MANAGER = f"""async () => {{
+    const panel = {CURRENT};
+    const renderer = panel.content.rendermime.createRenderer('application/vnd.jupyter.widget-view+json');
+    panel.ibmqWidgetManager = await renderer._manager.promise;
+    renderer.dispose();
+}}"""
+WIDGETS_RESTORED = f"""() => {{
+    const manager = {CURRENT}.ibmqWidgetManager;
+    return manager && manager._restoredStatus && !manager._kernelRestoreInProgress;
+}}"""
+
+
+def wait_widgets_restored(page, timeout_ms: int = 60_000) -> None:
+    """Wait until the notebook's widget manager has restored the widgets of its new kernel.
+
+    At a kernel's start the manager asks it for its widgets; while ipywidgets is not imported there, it falls
+    back to listing the kernel's comms, and a cell that makes widgets while that listing is on its way can lose
+    its widgets' models ("Error displaying widget: model not found"). A person opening a notebook is slower than
+    that; a test runs its first cells at once, so it waits for the restore to end first."""
+    page.evaluate(_FIND_WIDGET_MANAGER)
+    wait_until(page, WIDGETS_RESTORED, timeout_ms)
 
 
 def run_cells(page, indices: list[int], timeout_ms: int = 600_000) -> None:

@@ -92,6 +92,7 @@ def test_an_update_lost_while_the_page_attached_reaches_it_when_the_view_shows(p
     page.lose_updates_so_far()
     assert page.shows(box.label, "value") == "loading"  # the race: without a re-send, the page stays stale
     display_view(box)
+    assert box.wait(10)  # the re-send runs on the box's worker, after its queued tasks
     assert page.shows(box.label, "value") == "ready"
     assert box.resyncs == 1
     box.close()
@@ -130,6 +131,7 @@ def test_the_qubit_plot_shows_the_map_it_drew_while_the_page_attached(page, rese
     page.lose_updates_so_far()
     assert "No backend selected" in page.shows(plot._message, "value")
     display_view(plot)
+    assert plot.wait(30)
     assert "ibm_fez: 156 qubits" in page.shows(plot._message, "value")
     assert page.shows(plot._map, "value") == plot.map_svg and "ibm_fez" in plot.map_svg
     plot.close()
