@@ -74,6 +74,11 @@ def lab_page(browser, jupyter_lab: JupyterLabServer, request: pytest.FixtureRequ
     page = context.new_page()
     page.set_default_timeout(60_000)
     handle_dialogs(page)
+    console: list[str] = []  # the page's warnings and errors, kept for a failure's log
+    page.on(
+        "console", lambda message: console.append(f"{message.type}: {message.text}"[:500])
+        if message.type in ("warning", "error") else None
+    )  # fmt: skip
     try:
         yield page
     finally:
@@ -82,9 +87,27 @@ def lab_page(browser, jupyter_lab: JupyterLabServer, request: pytest.FixtureRequ
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}.png"), full_page=True)
             (ARTIFACTS / f"FAILED-{request.node.name}.log").write_text(
-                f"dialogs dismissed: {page.ibmq_dialogs}\n\n{jupyter_lab.log()}"
+                f"dialogs dismissed: {page.ibmq_dialogs}\n\nbrowser console (warnings, errors):\n"
+                + "\n".join(console[-200:])
+                + f"\n\nkernels:\n{_kernel_stacks()}\n\n{jupyter_lab.log()}"
             )
         context.close()
+
+
+def _kernel_stacks() -> str:
+    """Every running ipykernel's Python stacks, when py-spy is installed (a hang's evidence)."""
+    import subprocess
+
+    if shutil.which("py-spy") is None or shutil.which("pgrep") is None:
+        return "(py-spy not installed)"
+    found = subprocess.run(
+        ["pgrep", "-f", "ipykernel_launcher"], capture_output=True, text=True
+    ).stdout.split()
+    dumps = []
+    for pid in found:
+        dump = subprocess.run(["py-spy", "dump", "--pid", pid], capture_output=True, text=True, timeout=60)
+        dumps.append(f"--- kernel pid {pid}\n{dump.stdout}{dump.stderr}")
+    return "\n".join(dumps) or "(no kernel running)"
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
