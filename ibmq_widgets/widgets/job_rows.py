@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_bool import ToggleButtonStyle
 from ipywidgets.widgets.widget_string import LabelStyle
 
 from ibmq_widgets.client.job import usage_seconds
@@ -236,45 +237,70 @@ class JobRowData:
 
 
 class JobRow:
-    """One pooled row: a job id button (shows the job's details), labels for the other columns and, while
+    """One row of the table: a job id button (shows the job's details), labels for the other columns and, while
     the job is pending, its own cancel toggle.
+
+    A row is made for a job when the table first needs it, already showing that job: its widgets reach the page
+    with their values and CSS classes in their opening messages, and share their layouts and styles with every
+    other row. A panel of 20 rows thus costs the kernel's output channel a few hundred messages, not thousands
+    (that channel drops whatever goes past its 1,000 queued messages, the cell's output and end included).
 
     Parameters
     ----------
     layouts : dict
-        One shared ``Layout`` per column.
+        One shared ``Layout`` per column, and ``"row"`` for the row boxes.
     styles : dict
-        One shared ``LabelStyle`` per status, so changing a row's colour is a reference change.
+        The shared styles (``make_styles``): one ``LabelStyle`` per status, ``"plain"`` for the other labels,
+        ``"button"`` and ``"toggle"`` for the id button and the cancel toggles.
     on_cancel : callable
         Called with the job id when that job's cancel button is pressed (on the kernel's thread).
-    on_select : callable
+    on_select : callable, optional
         Called with this row when its job id is clicked.
+    data : JobRowData, optional
+        The job the row shows from the start (``now`` and ``cancelling`` as for ``show``).
     """
 
     def __init__(
         self,
         layouts: dict[str, widgets.Layout],
-        styles: dict[str, LabelStyle],
+        styles: dict[str, Any],
         on_cancel: Callable[[str], None],
         on_select: Callable[[JobRow], None] | None = None,
+        *,
+        data: JobRowData | None = None,
+        now: dt.datetime | None = None,
+        cancelling: bool = False,
     ) -> None:
         self._layouts, self._styles, self._on_cancel = layouts, styles, on_cancel
+        now = now or dt.datetime.now(dt.timezone.utc)
+        values = self._values(data, now, cancelling) if data is not None else dict.fromkeys(LABEL_COLUMNS, "")
         # the CSS classes name each part for the stylesheet and for the browser tests
         self.id_button = widgets.Button(
-            tooltip="show this job's details and result", layout=layouts["job_id"]
+            description=data.job_id if data is not None else "",
+            tooltip="show this job's details and result",
+            layout=layouts["job_id"],
+            style=styles["button"],
+            _dom_classes=("ibmq-job-job_id",),
         )
-        self.id_button.add_class("ibmq-job-job_id")
         if on_select is not None:
             self.id_button.on_click(lambda _button: on_select(self))
         self.cells = {
-            column: widgets.Label(layout=layouts[column]).add_class(f"ibmq-job-{column}")
+            column: widgets.Label(
+                values[column],
+                layout=layouts[column],
+                style=self._status_style(data) if column == "status" else styles["plain"],
+                _dom_classes=(f"ibmq-job-{column}",),
+            )
             for column in LABEL_COLUMNS
         }
-        self._placeholder = widgets.Label(layout=layouts["cancel"])
+        self.cells["tags"].tooltip = values["tags"] or None
         self.cancel_button: widgets.ToggleButton | None = None
-        self.box = widgets.HBox([self.id_button, *self.cells.values(), self._placeholder])
-        self.box.add_class("ibmq-job-row")
-        self.data: JobRowData | None = None
+        self.box = widgets.HBox(
+            [self.id_button, *self.cells.values()], layout=layouts["row"], _dom_classes=("ibmq-job-row",)
+        )
+        self.data: JobRowData | None = data
+        if data is not None and not data.final:
+            self._show_cancel(data.job_id, cancelling)
 
     @property
     def job_id(self) -> str | None:
@@ -289,12 +315,27 @@ class JobRow:
         if data.final:
             self._drop_cancel()  # before the status says final, so no page shows a finished job with a button
         self.id_button.description = data.job_id
-        values = {
+        values = self._values(data, now, cancelling)
+        for column, value in values.items():
+            self.cells[column].value = value
+        self.cells["tags"].tooltip = values["tags"] or None
+        self.cells["status"].style = self._status_style(data)
+        if not data.final:
+            self._show_cancel(data.job_id, cancelling)
+
+    def _status_style(self, data: JobRowData | None) -> Any:
+        status = data.status if data is not None else "INITIALIZING"
+        return self._styles.get(status, self._styles["INITIALIZING"])
+
+    @classmethod
+    def _values(cls, data: JobRowData, now: dt.datetime, cancelling: bool) -> dict[str, str]:
+        """What each label column shows of ``data``."""
+        return {
             "name": data.name,
             "status": "cancelling" if cancelling and not data.final else data.status.lower(),
-            "queue": self._queue_text(data, now),
+            "queue": cls._queue_text(data, now),
             "created": format_created(data.created, now),
-            "elapsed": format_duration(self.elapsed(data, now)),
+            "elapsed": format_duration(cls.elapsed(data, now)),
             "backend": data.backend,
             "instance": data.instance,
             "program": data.program,
@@ -303,12 +344,6 @@ class JobRow:
             "tags": ", ".join(data.tags),
             "session": data.session_id,
         }
-        for column, value in values.items():
-            self.cells[column].value = value
-        self.cells["tags"].tooltip = values["tags"] or None
-        self.cells["status"].style = self._styles.get(data.status, self._styles["INITIALIZING"])
-        if not data.final:
-            self._show_cancel(data.job_id, cancelling)
 
     @staticmethod
     def _queue_text(data: JobRowData, now: dt.datetime) -> str:
@@ -330,15 +365,20 @@ class JobRow:
     def _show_cancel(self, job_id: str, cancelling: bool) -> None:
         button = self.cancel_button
         if button is None:
+            classes = ("ibmq-job-cancel", "ibmq-cancel-sent") if cancelling else ("ibmq-job-cancel",)
             button = widgets.ToggleButton(
-                description="cancel",
+                description="cancelling…" if cancelling else "cancel",
+                disabled=cancelling,
                 tooltip="cancel this job",
                 button_style="danger",
                 layout=self._layouts["cancel"],
-            ).add_class("ibmq-job-cancel")
+                style=self._styles["toggle"],
+                _dom_classes=classes,
+            )
             button.observe(lambda change: change["new"] and self._pressed(job_id), names="value")
             self.cancel_button = button
-            self.box.children = (*self.box.children[:-1], button)
+            self.box.children = (*self.box.children, button)
+            return
         button.description = "cancelling…" if cancelling else "cancel"
         button.disabled = cancelling
         if cancelling:
@@ -354,7 +394,7 @@ class JobRow:
     def _drop_cancel(self) -> None:
         button, self.cancel_button = self.cancel_button, None
         if button is not None:
-            self.box.children = (*self.box.children[:-1], self._placeholder)
+            self.box.children = tuple(child for child in self.box.children if child is not button)
             button.close()
 
     def release(self) -> None:
@@ -365,29 +405,34 @@ class JobRow:
     def close(self) -> None:
         """Close the row's widgets (the shared layouts and styles belong to the watcher)."""
         self._drop_cancel()
-        for widget in [self.id_button, *self.cells.values(), self._placeholder, self.box]:
+        for widget in [self.id_button, *self.cells.values(), self.box]:
             widget.close()
 
 
 def make_layouts() -> dict[str, widgets.Layout]:
-    """The shared column layouts."""
-    return {
+    """The shared layouts: one per column, and ``"row"`` for every row's box."""
+    layouts = {
         column: widgets.Layout(width=width, min_width=width, overflow="hidden")
         for column, (_title, width) in COLUMNS.items()
     }
+    layouts["row"] = widgets.Layout()
+    return layouts
 
 
-def make_styles() -> dict[str, LabelStyle]:
-    """The shared status styles: one colour per status."""
-    return {
+def make_styles() -> dict[str, Any]:
+    """The shared styles: one bold colour per status, ``"plain"`` for the other labels, ``"button"`` for the id
+    buttons and ``"toggle"`` for the cancel toggles."""
+    styles: dict[str, Any] = {
         status: LabelStyle(text_color=color, font_weight="bold") for status, color in STATUS_COLORS.items()
     }
+    styles.update(plain=LabelStyle(), button=widgets.ButtonStyle(), toggle=ToggleButtonStyle())
+    return styles
 
 
 def make_header(layouts: dict[str, widgets.Layout]) -> widgets.HBox:
     """The column titles."""
     bold = LabelStyle(font_weight="bold")
-    header = widgets.HBox(
-        [widgets.Label(title, layout=layouts[column], style=bold) for column, (title, _w) in COLUMNS.items()]
-    )
-    return header.add_class("ibmq-job-header")
+    titles = [
+        widgets.Label(title, layout=layouts[column], style=bold) for column, (title, _w) in COLUMNS.items()
+    ]
+    return widgets.HBox(titles, layout=layouts["row"], _dom_classes=("ibmq-job-header",))

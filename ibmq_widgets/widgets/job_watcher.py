@@ -131,13 +131,13 @@ class JobWatcher(widgets.VBox):
 
         layouts, styles = make_layouts(), make_styles()  # shared by all rows: a few models, not one per cell
         layouts["instance"].display = None if len(self._providers) > 1 else "none"
-        self._layouts = layouts
-        self._rows = [JobRow(layouts, styles, self.cancel, self._row_selected) for _ in range(self._max_rows)]
+        self._layouts, self._styles = layouts, styles
+        self._rows: list[JobRow] = []  # made when first needed (at most max_rows), then reused
         self._row_of: dict[str, JobRow] = {}
         self._header = make_header(layouts)
-        self._table = widgets.VBox([self._header])  # scrolls sideways when narrow (the stylesheet)
-        self._table.add_class("ibmq-job-table")
-        self._state_label = widgets.Label("starting").add_class("ibmq-job-watcher-state")
+        # scrolls sideways when narrow (the stylesheet); classes given at creation cost no update message
+        self._table = widgets.VBox([self._header], _dom_classes=("ibmq-job-table",))
+        self._state_label = widgets.Label("starting", _dom_classes=("ibmq-job-watcher-state",))
         self._more_label = widgets.Label("")
         self._backend_menu = widgets.Dropdown(
             options=[ALL_BACKENDS], value=ALL_BACKENDS, description="backend"
@@ -151,13 +151,15 @@ class JobWatcher(widgets.VBox):
         self._fetches = JobFetches(self._lock, self._list, self._details, self._render)
         names = list(self._providers)
         where = names[0] if len(names) == 1 else f"{len(names)} instances: {', '.join(names)}"
-        title = widgets.Label(f"IBM Quantum jobs · {where}", style={"font_weight": "bold"})
-        title.add_class("ibmq-job-watcher-title")
+        title = widgets.Label(
+            f"IBM Quantum jobs · {where}",
+            style={"font_weight": "bold"},
+            _dom_classes=("ibmq-job-watcher-title",),
+        )
         controls = widgets.HBox([self._backend_menu, self._status_menu, self._clear_button])
         style = widgets.HTML(STYLESHEET, layout=widgets.Layout(display="none"))
         children = [style, title, self._state_label, controls, self._table, self._more_label, self._details]
-        super().__init__(children=children, **kwargs)
-        self.add_class("ibmq-job-watcher")
+        super().__init__(children=children, **{"_dom_classes": ("ibmq-job-watcher",), **kwargs})
         self.keep_finished = keep_finished
         self.observe(
             lambda _change: self._render(), names=["backend_filter", "status_filter", "keep_finished"]
@@ -300,10 +302,17 @@ class JobWatcher(widgets.VBox):
         free = [row for row in self._rows if row.data is None]
         boxes = [self._header]
         for data in rows:
+            cancelling = data.job_id in self._list.cancelling
             row = self._row_of.get(data.job_id)
-            if row is None:
-                row = self._row_of[data.job_id] = free.pop()
-            row.show(data, now, data.job_id in self._list.cancelling)
+            if row is None and not free:  # a new row opens already showing its job: no update messages
+                row = JobRow(self._layouts, self._styles, self.cancel, self._row_selected,
+                             data=data, now=now, cancelling=cancelling)  # fmt: skip
+                self._rows.append(row)
+                self._row_of[data.job_id] = row
+            else:
+                if row is None:
+                    row = self._row_of[data.job_id] = free.pop()
+                row.show(data, now, cancelling)
             boxes.append(row.box)
         if tuple(boxes) != self._table.children:
             self._table.children = tuple(boxes)

@@ -16,6 +16,7 @@ import pytest
 from labdriver import (
     ARTIFACTS,
     CHROMIUM,
+    MESSAGES,
     REPO,
     JupyterLabServer,
     handle_dialogs,
@@ -86,12 +87,36 @@ def lab_page(browser, jupyter_lab: JupyterLabServer, request: pytest.FixtureRequ
         if report is not None and report.failed:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}.png"), full_page=True)
+            stacks, server_log = _kernel_stacks(), _server_of(request, jupyter_lab).log()
+            messages = _page_value(page, MESSAGES) or {"lines": ["(not recorded)"], "comms": 0}
             (ARTIFACTS / f"FAILED-{request.node.name}.log").write_text(
                 f"dialogs dismissed: {page.ibmq_dialogs}\n\nbrowser console (warnings, errors):\n"
                 + "\n".join(console[-200:])
-                + f"\n\nkernels:\n{_kernel_stacks()}\n\n{jupyter_lab.log()}"
+                + f"\n\nkernel messages ({messages['comms']} comm messages not listed):\n"
+                + "\n".join(messages["lines"])
+                + f"\n\nkernels:\n{stacks}\n\n{server_log}"
             )
+            # a digest in the test's report too, for CI runs whose artifacts are gone
+            print("--- browser console, last errors:", *console[-15:], sep="\n")
+            print(f"--- kernel messages, last 60 ({messages['comms']} comm messages not listed):")
+            print(*messages["lines"][-60:], sep="\n")
+            print("--- kernels' main and ibmq threads:", _digest_stacks(stacks), sep="\n")
+            print("--- server log, last lines:", *server_log.splitlines()[-25:], sep="\n")
         context.close()
+
+
+def _server_of(request: pytest.FixtureRequest, default: JupyterLabServer) -> JupyterLabServer:
+    """The server the failed test used (JupyterLab, Notebook 7 or Voila)."""
+    servers = [value for value in request.node.funcargs.values() if isinstance(value, JupyterLabServer)]
+    return servers[0] if servers else default
+
+
+def _page_value(page, expression: str):
+    """What ``expression`` gives in the page, or None if the page cannot answer (closed, crashed)."""
+    try:
+        return page.evaluate(expression)
+    except Exception:
+        return None
 
 
 def _kernel_stacks() -> str:
@@ -108,6 +133,21 @@ def _kernel_stacks() -> str:
         dump = subprocess.run(["py-spy", "dump", "--pid", pid], capture_output=True, text=True, timeout=60)
         dumps.append(f"--- kernel pid {pid}\n{dump.stdout}{dump.stderr}")
     return "\n".join(dumps) or "(no kernel running)"
+
+
+def _digest_stacks(stacks: str, max_lines: int = 120) -> str:
+    """The parts of py-spy dumps that tell a hang: each kernel's header and its threads' first frames."""
+    kept, frames_left = [], 0
+    for line in stacks.splitlines():
+        if line.startswith(("--- kernel", "Process ", "Python ")):
+            kept.append(line)
+        elif line.startswith("Thread "):
+            kept.append(line)
+            frames_left = 14 if "MainThread" in line else 4
+        elif frames_left > 0 and line.strip():
+            kept.append(line)
+            frames_left -= 1
+    return "\n".join(kept[:max_lines])
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

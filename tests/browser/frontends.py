@@ -30,6 +30,7 @@ from labdriver import (
     _pump,
     _wait_listening,
     _write_settings,
+    record_kernel_messages,
     wait_kernel_idle,
     wait_until,
     wait_widgets_restored,
@@ -113,6 +114,7 @@ def open_in_notebook7(page, server: JupyterLabServer, notebook: str) -> None:
     wait_until(page, f"() => {current} && {current}.content && {current}.content.widgets.length > 0", 120_000)
     wait_kernel_idle(page)
     wait_widgets_restored(page)
+    record_kernel_messages(page)
 
 
 def _serves(url: str) -> bool:

@@ -268,6 +268,7 @@ def open_notebook(page, server: JupyterLabServer, notebook: str) -> None:
     wait_until(page, f"() => {CURRENT} && {CURRENT}.content && {CURRENT}.content.widgets.length > 0", 120_000)
     wait_kernel_idle(page)
     wait_widgets_restored(page)
+    record_kernel_messages(page)
     # Cleared counts tell the cells run in this session from the counts saved in the notebook.
     page.evaluate(f"() => {{ {CURRENT}.content.activeCellIndex = 0; }}")
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs'); }")
@@ -292,6 +293,31 @@ WIDGETS_RESTORED = f"""() => {{
     const manager = {CURRENT}.ibmqWidgetManager;
     return manager && manager._restoredStatus && !manager._kernelRestoreInProgress;
 }}"""
+
+
+# Keeps, in the page, every message between the notebook and its kernel but the widgets' own (comm messages are
+# only counted): time, direction, channel, type, and the type and id of the request it answers. A failing test's
+# report prints them (tests/browser/conftest.py): they tell a message the kernel never sent from one the page
+# dropped.
+_RECORD_MESSAGES = f"""() => {{
+    const kernel = {CURRENT}.sessionContext.session.kernel;
+    const record = window.ibmqMessages = {{lines: [], comms: 0}};
+    kernel.anyMessage.connect((_kernel, args) => {{
+        const {{header, parent_header: parent, channel, content}} = args.msg;
+        if (header.msg_type.startsWith('comm_')) {{ record.comms += 1; return; }}
+        const detail = header.msg_type === 'status' ? content.execution_state : '';
+        record.lines.push([performance.now().toFixed(0), args.direction, channel, header.msg_type, detail,
+            (parent && parent.msg_type) || '', ((parent && parent.msg_id) || '').slice(-8),
+            header.msg_id.slice(-8)].join(' '));
+        if (record.lines.length > 400) record.lines.shift();
+    }});
+}}"""
+MESSAGES = "() => window.ibmqMessages || null"
+
+
+def record_kernel_messages(page) -> None:
+    """Start keeping the messages between the open notebook and its kernel (``MESSAGES`` reads them)."""
+    page.evaluate(_RECORD_MESSAGES)
 
 
 def wait_widgets_restored(page, timeout_ms: int = 60_000) -> None:

@@ -67,11 +67,28 @@ def job_row(page, job_id: str):
     return page.locator(".ibmq-job-row", has=page.locator(".ibmq-job-job_id", has_text=job_id))
 
 
+# What the watcher panels on the page show: their state line and each row's job id and status.
+PANELS = """() => [...document.querySelectorAll('.ibmq-job-watcher')].map(panel => ({
+    state: (panel.querySelector('.ibmq-job-watcher-state') || {}).textContent,
+    rows: [...panel.querySelectorAll('.ibmq-job-row')].map(row =>
+        row.querySelector('.ibmq-job-job_id').textContent.trim() + ' '
+        + row.querySelector('.ibmq-job-status').textContent.trim()),
+}))"""
+
+
 def wait_status(page, job_id: str, pattern: str, timeout_ms: int = 120_000) -> None:
-    """Wait until the job's row shows a status matching the regular expression ``pattern``."""
-    job_row(page, job_id).first.locator(".ibmq-job-status", has_text=re.compile(pattern)).wait_for(
-        timeout=timeout_ms
-    )
+    """Wait until the job's row shows a status matching the regular expression ``pattern``; on a timeout,
+    the error says what the panels showed instead."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    status = job_row(page, job_id).first.locator(".ibmq-job-status", has_text=re.compile(pattern))
+    try:
+        status.wait_for(timeout=timeout_ms)
+    except PlaywrightTimeout:
+        shown = page.evaluate(PANELS)
+        raise AssertionError(
+            f"job {job_id} never showed /{pattern}/ in {timeout_ms} ms; panels: {shown}"
+        ) from None
 
 
 def wait_no_cancel_button(page, job_id: str, timeout_ms: int = 10_000) -> None:

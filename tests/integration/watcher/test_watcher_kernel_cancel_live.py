@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from watcher_live_helpers import HERE, running_kernel, wait_printed
+from watcher_live_helpers import HERE, collect, running_kernel, wait_printed
 
 SETUP = """
 import json, sys, time
@@ -49,25 +49,6 @@ except Exception as error:
 def kernel() -> Iterator:
     with running_kernel() as client:
         yield client
-
-
-def collect(client, msg_id: str, timeout: float) -> tuple[list[dict], str]:
-    """Every iopub message until the request ``msg_id`` is done, and the text it printed."""
-    messages, printed = [], []
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        assert left > 0, f"no answer within {timeout} s; printed so far: {''.join(printed)!r}"
-        message = client.get_iopub_msg(timeout=left)
-        messages.append(message)
-        if message["parent_header"].get("msg_id") != msg_id:
-            continue
-        if message["msg_type"] == "stream":
-            printed.append(message["content"]["text"])
-        if message["msg_type"] == "error":
-            raise AssertionError("\n".join(message["content"]["traceback"]))
-        if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
-            return messages, "".join(printed)
 
 
 def test_cancel_pressed_while_result_waits_cancels_the_job_and_result_raises(kernel, local_service) -> None:

@@ -57,3 +57,25 @@ def wait_printed(client, msg_id: str, text: str, timeout: float = 120) -> None:
             return
         if message["msg_type"] == "error":
             raise AssertionError("\n".join(message["content"]["traceback"]))
+
+
+def collect(client, msg_id: str, timeout: float) -> tuple[list[dict], str]:
+    """Every iopub message (whatever its parent) until the request ``msg_id`` is idle, and the text it printed;
+    a cell's error fails the test with its traceback."""
+    import time
+
+    messages, printed = [], []
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        assert left > 0, f"no answer within {timeout} s; printed so far: {''.join(printed)!r}"
+        message = client.get_iopub_msg(timeout=left)
+        messages.append(message)
+        if message["parent_header"].get("msg_id") != msg_id:
+            continue
+        if message["msg_type"] == "stream":
+            printed.append(message["content"]["text"])
+        if message["msg_type"] == "error":
+            raise AssertionError("\n".join(message["content"]["traceback"]))
+        if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
+            return messages, "".join(printed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ipywidgets.widgets.widget import _instances
 from watcher_fakes import FakeJob, Status
 
 from ibmq_widgets.widgets.job_rows import (
@@ -107,14 +108,36 @@ def test_elapsed_runs_while_pending_and_stops_when_the_job_ends() -> None:
     assert JobRow.elapsed(running, running.created + dt.timedelta(seconds=100)) == 100.0
 
 
-def test_rows_share_one_layout_per_column_and_one_style_per_status() -> None:
+def test_rows_share_their_layouts_and_styles_and_open_with_their_classes() -> None:
     layouts, styles = make_layouts(), make_styles()
     first, second = (JobRow(layouts, styles, lambda _job_id: None) for _ in range(2))
     for column in first.cells:
         assert first.cells[column].layout is second.cells[column].layout is layouts[column]
-    assert first.id_button.layout is layouts["job_id"]
-    assert set(styles) == set(STATUS_COLORS)
+        assert first.cells[column]._dom_classes == (f"ibmq-job-{column}",)
+    assert first.id_button.layout is layouts["job_id"] and first.box.layout is layouts["row"]
+    assert first.id_button.style is second.id_button.style is styles["button"]
+    assert first.cells["name"].style is second.cells["shots"].style is styles["plain"]
+    assert set(styles) == {*STATUS_COLORS, "plain", "button", "toggle"}
     header = make_header(layouts)
     assert len(header.children) == len(COLUMNS)
     for row in (first, second):
         row.close()
+
+
+def test_a_row_made_for_a_job_opens_showing_it_with_its_toggle() -> None:
+    """What a new row sends is its widgets' opening states: they already hold the job's values."""
+    layouts, styles = make_layouts(), make_styles()
+    data = JobRowData.from_job(FakeJob("j-7", Status.QUEUED, age=30))
+    before = len(_instances)
+    row = JobRow(layouts, styles, lambda _job_id: None, data=data, now=NOW, cancelling=False)
+    # a button, 12 labels, the box and the cancel toggle: nothing per row beyond these
+    assert len(_instances) - before == 1 + len(row.cells) + 1 + 1
+    assert row.id_button.description == "j-7" and row.cells["status"].value == "queued"
+    assert row.cells["status"].style is styles["QUEUED"]
+    assert row.cancel_button is not None and row.cancel_button.style is styles["toggle"]
+    assert row.cancel_button._dom_classes == ("ibmq-job-cancel",)
+    fresh = make_row([])
+    fresh.show(data, NOW, cancelling=False)
+    assert values(fresh) == values(row)
+    row.close()
+    fresh.close()
