@@ -303,16 +303,14 @@ class JobWatcher(widgets.VBox):
         boxes = [self._header]
         for data in rows:
             cancelling = data.job_id in self._list.cancelling
-            row = self._row_of.get(data.job_id)
-            if row is None and not free:  # a new row opens already showing its job: no update messages
+            row = self._row_of.get(data.job_id) or (free.pop() if free else None)
+            if row is None:  # a new row opens already showing its job: no update messages
                 row = JobRow(self._layouts, self._styles, self.cancel, self._row_selected,
                              data=data, now=now, cancelling=cancelling)  # fmt: skip
                 self._rows.append(row)
-                self._row_of[data.job_id] = row
             else:
-                if row is None:
-                    row = self._row_of[data.job_id] = free.pop()
                 row.show(data, now, cancelling)
+            self._row_of[data.job_id] = row
             boxes.append(row.box)
         if tuple(boxes) != self._table.children:
             self._table.children = tuple(boxes)

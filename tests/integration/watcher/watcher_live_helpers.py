@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,8 +45,6 @@ def wait_printed(client, msg_id: str, text: str, timeout: float = 120) -> None:
     Messages sent to the kernel from then on wait in its socket for the cell (or for a pause inside it), never
     in the kernel's own event loop, which does not run while a cell does.
     """
-    import time
-
     deadline = time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
@@ -62,8 +61,6 @@ def wait_printed(client, msg_id: str, text: str, timeout: float = 120) -> None:
 def collect(client, msg_id: str, timeout: float) -> tuple[list[dict], str]:
     """Every iopub message (whatever its parent) until the request ``msg_id`` is idle, and the text it printed;
     a cell's error fails the test with its traceback."""
-    import time
-
     messages, printed = [], []
     deadline = time.monotonic() + timeout
     while True:
